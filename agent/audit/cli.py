@@ -1,0 +1,11 @@
+"""Placeholder: the audit command group is being built (see issues)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser("audit", help="(not yet available)")
+    p.set_defaults(func=lambda _args: 1)
