@@ -17,11 +17,11 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from agent import cli as agent_cli
     from agent.audit import cli as audit_cli
     from agent.classify import cli as models_cli
     from agent.detect import cli as detect_cli
     from agent.policy import cli as policy_cli
-    from agent import cli as agent_cli
     from cloud import cli as cloud_cli
 
     parser = argparse.ArgumentParser(
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - last line of defence, one line, no content
+    except Exception as exc:
         print(f"bastion: internal error: {type(exc).__name__}", file=sys.stderr)
         return 70
 

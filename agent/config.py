@@ -1,0 +1,275 @@
+"""The agent's configuration: one YAML file, validated at start.
+
+Every error names the file, the line and the key. Paths are relative to the config file.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bastion.configfile import ConfigFile, parse_host_port
+
+_TOP_KEYS = {
+    "listen",
+    "tls",
+    "limits",
+    "detection",
+    "policy",
+    "audit",
+    "vault",
+    "cloud",
+    "auth",
+    "metrics",
+    "logging",
+}
+
+
+@dataclass(frozen=True)
+class TLSFiles:
+    cert: Path
+    key: Path
+    ca: Path | None  # server side: client CA (mTLS); client side: server CA
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_bytes: int = 16 * 1024 * 1024
+    max_document_chars: int = 4_000_000
+    max_sections: int = 512
+    max_section_chars: int = 50_000
+    section_target_chars: int = 2000
+    max_in_flight: int = 64
+    max_stream_chunks: int = 4096
+
+
+@dataclass(frozen=True)
+class AuditPaths:
+    path: Path
+    key: Path
+    witness: Path
+    sign_every_n: int = 1000
+    sign_every_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class VaultSettings:
+    dir: Path
+    key_file: Path | None
+    key_env: str | None
+    ttl_s: float = 86400.0
+
+    def load_key(self) -> bytes:
+        """32-byte AES key (hex) from the environment variable or the key file."""
+        from bastion.errors import ConfigError
+
+        if self.key_env:
+            raw = os.environ.get(self.key_env, "")
+            if not raw:
+                raise ConfigError(f"vault.key_env: environment variable {self.key_env} is not set")
+            source = f"environment variable {self.key_env}"
+        else:
+            assert self.key_file is not None
+            if not self.key_file.exists():
+                from bastion.crypto import new_aes_key
+
+                self.key_file.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(new_aes_key().hex() + "\n")
+            raw = self.key_file.read_text()
+            source = str(self.key_file)
+        try:
+            key = bytes.fromhex(raw.strip())
+        except ValueError:
+            raise ConfigError(f"vault key in {source} is not hex") from None
+        if len(key) != 32:
+            raise ConfigError(f"vault key in {source} must be 32 bytes (64 hex characters)")
+        return key
+
+
+@dataclass(frozen=True)
+class CloudSettings:
+    endpoint: str
+    timeout_s: float = 60.0
+    tls: TLSFiles | None = None
+    retries: int = 2
+    breaker_failures: int = 5
+    breaker_reset_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class TenantAuth:
+    token_sha256: tuple[str, ...] = ()
+    client_cert_cns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    path: Path
+    listen_host: str
+    listen_port: int
+    tls: TLSFiles | None
+    limits: Limits
+    backend: str
+    models_dir: Path | None
+    policy_path: Path
+    audit: AuditPaths
+    vault: VaultSettings
+    cloud: CloudSettings | None
+    tenants_auth: dict[str, TenantAuth] = field(default_factory=dict)
+    auth_required: bool = False
+    metrics_port: int | None = None
+
+    @property
+    def listen(self) -> str:
+        host = f"[{self.listen_host}]" if ":" in self.listen_host else self.listen_host
+        return f"{host}:{self.listen_port}"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _tls(cfg: ConfigFile, key: str, ca_key: str) -> TLSFiles | None:
+    if not cfg.has(key):
+        return None
+    cfg.check_known(key, {"cert", "key", ca_key})
+    files: dict[str, Path | None] = {}
+    for part in ("cert", "key", ca_key):
+        p = cfg.path_value(f"{key}.{part}")
+        if p is None and part != ca_key:
+            raise cfg.error(f"{key}.{part}", "required key is missing (expected a path)")
+        if p is not None and not p.is_file():
+            raise cfg.error(f"{key}.{part}", f"file not found: {p}")
+        files[part] = p
+    cert, tls_key = files["cert"], files["key"]
+    assert cert is not None and tls_key is not None
+    return TLSFiles(cert=cert, key=tls_key, ca=files[ca_key])
+
+
+def _positive(cfg: ConfigFile, key: str, default: int) -> int:
+    value = cfg.get(key, int, default)
+    if value <= 0:
+        raise cfg.error(key, f"must be a positive integer, got {value}")
+    return value
+
+
+def load_agent_config(path: str | Path) -> AgentConfig:
+    cfg = ConfigFile.load(path)
+    cfg.check_known("", _TOP_KEYS)
+
+    host, port = parse_host_port(cfg, "listen", cfg.require("listen", str))
+    tls = _tls(cfg, "tls", "client_ca")
+    if tls is None and not is_loopback(host):
+        raise cfg.error("listen", "plaintext is only allowed on loopback; configure tls")
+
+    cfg.check_known("limits", set(Limits.__dataclass_fields__))
+    d = Limits()
+    limits = Limits(
+        **{k: _positive(cfg, f"limits.{k}", getattr(d, k)) for k in Limits.__dataclass_fields__}
+    )
+
+    cfg.check_known("detection", {"backend", "models_dir"})
+    backend = cfg.get("detection.backend", str, "onnx")
+    if backend not in ("onnx", "openvino"):
+        raise cfg.error("detection.backend", f"expected onnx or openvino, got {backend!r}")
+    models_dir = cfg.path_value("detection.models_dir")
+
+    policy_path = cfg.path_value("policy")
+    if policy_path is None:
+        raise cfg.error("policy", "required key is missing (expected a path)")
+    if not policy_path.is_file():
+        raise cfg.error("policy", f"file not found: {policy_path}")
+
+    cfg.check_known("audit", {"path", "key", "witness", "sign_every_n", "sign_every_s"})
+    audit_paths: dict[str, Path] = {}
+    for part in ("path", "key", "witness"):
+        p = cfg.path_value(f"audit.{part}")
+        if p is None:
+            raise cfg.error(f"audit.{part}", "required key is missing (expected a path)")
+        audit_paths[part] = p
+    audit = AuditPaths(
+        **audit_paths,
+        sign_every_n=_positive(cfg, "audit.sign_every_n", 1000),
+        sign_every_s=cfg.get("audit.sign_every_s", float, 5.0),
+    )
+
+    cfg.check_known("vault", {"dir", "key_file", "key_env", "ttl_s"})
+    vault_dir = cfg.path_value("vault.dir")
+    if vault_dir is None:
+        raise cfg.error("vault.dir", "required key is missing (expected a path)")
+    key_env = cfg.get("vault.key_env", str, "") or None
+    key_file = cfg.path_value("vault.key_file")
+    if key_env is None and key_file is None:
+        raise cfg.error("vault", "set vault.key_file or vault.key_env")
+    vault = VaultSettings(vault_dir, key_file, key_env, cfg.get("vault.ttl_s", float, 86400.0))
+
+    cloud: CloudSettings | None = None
+    if cfg.has("cloud"):
+        cfg.check_known(
+            "cloud",
+            {"endpoint", "timeout_s", "tls", "retries", "breaker_failures", "breaker_reset_s"},
+        )
+        endpoint = cfg.require("cloud.endpoint", str)
+        c_host, _ = parse_host_port(cfg, "cloud.endpoint", endpoint)
+        c_tls = _tls(cfg, "cloud.tls", "ca")
+        if c_tls is None and not is_loopback(c_host):
+            raise cfg.error("cloud.endpoint", "a non-loopback cloud tier needs cloud.tls (mTLS)")
+        cloud = CloudSettings(
+            endpoint=endpoint,
+            timeout_s=cfg.get("cloud.timeout_s", float, 60.0),
+            tls=c_tls,
+            retries=cfg.get("cloud.retries", int, 2),
+            breaker_failures=_positive(cfg, "cloud.breaker_failures", 5),
+            breaker_reset_s=cfg.get("cloud.breaker_reset_s", float, 30.0),
+        )
+
+    tenants_auth: dict[str, TenantAuth] = {}
+    auth_required = False
+    if cfg.has("auth"):
+        cfg.check_known("auth", {"required", "tenants"})
+        auth_required = cfg.get("auth.required", bool, True)
+        tenants = cfg.get("auth.tenants", dict, {})
+        for name in tenants:
+            k = f"auth.tenants.{name}"
+            cfg.check_known(k, {"token_sha256", "client_cert_cns"})
+            hashes = cfg.get(f"{k}.token_sha256", list, [])
+            for i, h in enumerate(hashes):
+                if not (
+                    isinstance(h, str) and len(h) == 64 and all(c in "0123456789abcdef" for c in h)
+                ):
+                    raise cfg.error(
+                        f"{k}.token_sha256[{i}]", "expected a lowercase sha256 hex digest"
+                    )
+            cns = cfg.get(f"{k}.client_cert_cns", list, [])
+            tenants_auth[str(name)] = TenantAuth(tuple(hashes), tuple(str(c) for c in cns))
+
+    metrics_port: int | None = None
+    if cfg.has("metrics"):
+        cfg.check_known("metrics", {"port"})
+        metrics_port = cfg.get("metrics.port", int, 0)
+
+    return AgentConfig(
+        path=cfg.path,
+        listen_host=host,
+        listen_port=port,
+        tls=tls,
+        limits=limits,
+        backend=backend,
+        models_dir=models_dir,
+        policy_path=policy_path,
+        audit=audit,
+        vault=vault,
+        cloud=cloud,
+        tenants_auth=tenants_auth,
+        auth_required=auth_required,
+        metrics_port=metrics_port,
+    )

@@ -1,0 +1,96 @@
+"""The agent's gRPC client to the cloud tier's ``Orchestrator``."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+
+import grpc
+
+from agent.config import CloudSettings
+from agent.escalate.breaker import CircuitBreaker
+from bastion.errors import UpstreamError
+from bastion.wire.v1 import cloud_pb2
+
+_RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED}
+
+
+class CloudUnavailable(UpstreamError):
+    """The cloud tier could not answer in time; nothing further is sent."""
+
+
+class CloudClient:
+    def __init__(
+        self,
+        settings: CloudSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_reset_s, clock)
+        options = [
+            ("grpc.max_send_message_length", 64 * 1024 * 1024),
+            ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+        ]
+        if settings.tls is not None:
+            creds = grpc.ssl_channel_credentials(
+                root_certificates=settings.tls.ca.read_bytes() if settings.tls.ca else None,
+                private_key=settings.tls.key.read_bytes(),
+                certificate_chain=settings.tls.cert.read_bytes(),
+            )
+            self._channel = grpc.aio.secure_channel(settings.endpoint, creds, options=options)
+        else:
+            self._channel = grpc.aio.insecure_channel(settings.endpoint, options=options)
+        self._call = self._channel.unary_unary(
+            "/bastion.v1.Orchestrator/Orchestrate",
+            # No serializer: the channel sends exactly the bytes the egress check passed.
+            request_serializer=None,
+            response_deserializer=cloud_pb2.OrchestrateResponse.FromString,
+        )
+
+    async def orchestrate(
+        self, payload: bytes, *, deadline_s: float | None, request_id: str
+    ) -> cloud_pb2.OrchestrateResponse:
+        """Send ``payload`` (a serialized OrchestrateRequest). Raises CloudUnavailable."""
+        budget = (
+            self._settings.timeout_s
+            if deadline_s is None
+            else min(deadline_s, self._settings.timeout_s)
+        )
+        end = self._clock() + budget
+        attempt = 0
+        last = "circuit open"
+        while True:
+            remaining = end - self._clock()
+            if remaining <= 0.01:
+                raise CloudUnavailable(f"cloud tier did not answer within {budget:.1f}s ({last})")
+            if not self.breaker.allow():
+                raise CloudUnavailable("cloud tier circuit is open after repeated failures")
+            try:
+                response: cloud_pb2.OrchestrateResponse = await self._call(
+                    payload, timeout=remaining, metadata=(("x-request-id", request_id),)
+                )
+            except grpc.aio.AioRpcError as exc:
+                code = exc.code()
+                last = f"{code.name}: {exc.details()}"
+                if code not in _RETRYABLE:
+                    # The tier refused the request itself (bad destination, invalid task):
+                    # not an outage, so do not trip the breaker; do not retry.
+                    raise UpstreamError(f"cloud tier refused the request: {last}") from None
+                self.breaker.record_failure()
+                attempt += 1
+                if attempt > self._settings.retries:
+                    raise CloudUnavailable(f"cloud tier unavailable ({last})") from None
+                backoff = min(2.0, 0.1 * 2**attempt) * self._rng.uniform(0.5, 1.0)
+                await asyncio.sleep(min(backoff, max(0.0, end - self._clock() - 0.01)))
+                continue
+            self.breaker.record_success()
+            return response
+
+    async def close(self) -> None:
+        await self._channel.close()

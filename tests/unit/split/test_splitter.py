@@ -1,0 +1,53 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agent.split import split_document
+
+MEMO = """PRIVILEGED & CONFIDENTIAL
+
+1. Background
+The client, Jane Doe, retained us on 3 March.
+
+2. Advice
+We advise settling. The hearing is listed for May.
+
+# Next steps
+Call the client.
+"""
+
+
+def test_headings_start_sections_and_are_kept() -> None:
+    sections = split_document(MEMO)
+    headings = [s.heading for s in sections]
+    assert headings == ["PRIVILEGED & CONFIDENTIAL", "1. Background", "2. Advice", "Next steps"]
+
+
+def test_offsets_index_the_original_text() -> None:
+    for s in split_document(MEMO):
+        assert MEMO[s.start : s.end] == s.text
+
+
+def test_long_paragraph_is_cut_below_the_target_at_a_sentence() -> None:
+    text = "The party agrees to the terms. " * 200
+    sections = split_document(text, target_chars=500)
+    assert len(sections) > 1
+    assert all(len(s.text) <= 500 for s in sections)
+    assert all(s.text.endswith(". ") for s in sections[:-1])
+
+
+def test_empty_text_has_no_section() -> None:
+    assert split_document("") == []
+
+
+def test_text_without_spaces_is_hard_cut() -> None:
+    sections = split_document("x" * 1000, target_chars=100)
+    assert [len(s.text) for s in sections] == [100] * 10
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=3000), st.integers(16, 600))
+def test_sections_partition_the_document(text: str, target: int) -> None:
+    sections = split_document(text, target_chars=target)
+    assert "".join(s.text for s in sections) == text
+    assert [s.index for s in sections] == list(range(len(sections)))
+    assert all(s.end - s.start <= target for s in sections)
+    assert all(s.start < s.end for s in sections)
