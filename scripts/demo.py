@@ -19,8 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "var" / "demo"
 BASTION = [sys.executable, "-m", "bastion.cli"]
@@ -53,33 +51,23 @@ def wait_healthy(target: str, proc: subprocess.Popen[bytes], name: str, timeout:
     raise SystemExit(f"demo: {name} did not become healthy within {timeout:.0f}s")
 
 
-def write_configs(llm_url: str) -> tuple[Path, Path, str]:
+def write_configs(llm_url: str) -> tuple[Path, Path, str, str]:
+    from bastion.devstack import write_local_configs
+
     cloud_port, agent_port = free_port(), free_port()
-    cloud = yaml.safe_load((ROOT / "examples" / "cloud.yaml").read_text())
-    cloud["listen"] = f"127.0.0.1:{cloud_port}"
-    for provider in cloud["providers"]:
-        provider["base_url"] = llm_url
-    agent = yaml.safe_load((ROOT / "examples" / "agent.yaml").read_text())
-    agent["listen"] = f"127.0.0.1:{agent_port}"
-    agent["cloud"]["endpoint"] = f"127.0.0.1:{cloud_port}"
-    agent["policy"] = str(ROOT / "policies" / "default.yaml")
-    agent["audit"] = {
-        "path": str(RUN / "audit.db"),
-        "key": str(RUN / "audit.key"),
-        "witness": str(RUN / "witness.jsonl"),
-    }
-    agent["vault"] = {"dir": str(RUN / "vault"), "key_file": str(RUN / "vault.key")}
-    agent.get("detection", {}).pop("models_dir", None)
-    cloud_cfg, agent_cfg = RUN / "cloud.yaml", RUN / "agent.yaml"
-    cloud_cfg.write_text(yaml.safe_dump(cloud, sort_keys=False))
-    agent_cfg.write_text(yaml.safe_dump(agent, sort_keys=False))
-    return cloud_cfg, agent_cfg, f"127.0.0.1:{agent_port}"
+    cloud_cfg, agent_cfg = write_local_configs(
+        RUN, llm_url=llm_url, cloud_port=cloud_port, agent_port=agent_port
+    )
+    return cloud_cfg, agent_cfg, f"127.0.0.1:{cloud_port}", f"127.0.0.1:{agent_port}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--mode", default="fusion",
-                        choices=["sequential", "fusion", "debate", "red_team", "research"])
+    parser.add_argument(
+        "--mode",
+        default="fusion",
+        choices=["sequential", "fusion", "debate", "red_team", "research"],
+    )
     args = parser.parse_args()
 
     from cloud.localmodel import LocalLLM
@@ -91,16 +79,24 @@ def main() -> int:
     print("demo: starting the local model (SmolLM2-135M-Instruct, llama.cpp, 1 thread)")
     with LocalLLM.start(threads=1) as llm:
         try:
-            cloud_cfg, agent_cfg, agent_target = write_configs(llm.base_url)
+            cloud_cfg, agent_cfg, cloud_target, agent_target = write_configs(llm.base_url)
             cloud_log = (RUN / "cloud.log").open("wb")
-            cloud = subprocess.Popen([*BASTION, "cloud", "serve", "--config", str(cloud_cfg)],
-                                     stdout=cloud_log, stderr=subprocess.STDOUT, env=env)
+            cloud = subprocess.Popen(
+                [*BASTION, "cloud", "serve", "--config", str(cloud_cfg)],
+                stdout=cloud_log,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
             procs.append(cloud)
-            wait_healthy(yaml.safe_load(cloud_cfg.read_text())["listen"], cloud, "cloud tier", 60)
+            wait_healthy(cloud_target, cloud, "cloud tier", 60)
             print("demo: cloud tier is serving")
             agent_log = (RUN / "agent.log").open("wb")
-            agent = subprocess.Popen([*BASTION, "agent", "serve", "--config", str(agent_cfg)],
-                                     stdout=agent_log, stderr=subprocess.STDOUT, env=env)
+            agent = subprocess.Popen(
+                [*BASTION, "agent", "serve", "--config", str(agent_cfg)],
+                stdout=agent_log,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
             procs.append(agent)
             wait_healthy(agent_target, agent, "agent", 120)
             print("demo: agent is serving (local models loaded)\n")
@@ -109,9 +105,21 @@ def main() -> int:
                 docs = sorted((ROOT / "examples" / "documents" / tenant).glob("*.txt"))
                 print(f"== tenant {tenant} ({jurisdiction}): {len(docs)} documents")
                 subprocess.run(
-                    [*BASTION, "route", "--config", str(agent_cfg), "--tenant", tenant,
-                     "--jurisdiction", jurisdiction, "--mode", args.mode, *map(str, docs)],
-                    check=True, env=env,
+                    [
+                        *BASTION,
+                        "route",
+                        "--config",
+                        str(agent_cfg),
+                        "--tenant",
+                        tenant,
+                        "--jurisdiction",
+                        jurisdiction,
+                        "--mode",
+                        args.mode,
+                        *map(str, docs),
+                    ],
+                    check=True,
+                    env=env,
                 )
         finally:
             for proc in reversed(procs):
