@@ -1,11 +1,236 @@
-"""Placeholder: the audit command group is being built (see issues)."""
+"""``bastion audit``: verify, export, verify-export, keygen, rotate-key, public-key.
+
+Paths come from ``--config AGENT_YAML`` (keys ``audit.path``, ``audit.key``,
+``audit.witness``) or from ``--db/--key/--witness``; a flag wins over the config.
+Every command prints one summary line on success; failures are one line on stderr
+(a ``BastionError`` through ``bastion.cli``) with a non-zero exit code.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+from bastion.configfile import ConfigFile
+from bastion.crypto import IntegrityError, SigningKey, VerifyKey
+from bastion.errors import AuditError, InvalidInput
+
+
+@dataclass(frozen=True)
+class AuditPaths:
+    db: Path | None
+    key: Path | None
+    witness: Path | None
+
+    def require_db(self) -> Path:
+        if self.db is None:
+            raise InvalidInput("no audit database: give --db or --config with audit.path")
+        return self.db
+
+    def require_key(self) -> Path:
+        if self.key is None:
+            raise InvalidInput("no audit key file: give --key or --config with audit.key")
+        return self.key
+
+    def require_witness(self) -> Path:
+        if self.witness is None:
+            raise InvalidInput("no witness file: give --witness or --config with audit.witness")
+        return self.witness
+
+
+def resolve_paths(args: argparse.Namespace) -> AuditPaths:
+    db, key, witness = args.db, args.key, args.witness
+    if args.config:
+        cfg = ConfigFile.load(args.config)
+        db = db or cfg.path_value("audit.path")
+        key = key or cfg.path_value("audit.key")
+        witness = witness or cfg.path_value("audit.witness")
+    return AuditPaths(
+        Path(db) if db else None, Path(key) if key else None, Path(witness) if witness else None
+    )
+
+
+def parse_time(text: str, flag: str) -> float:
+    """ISO 8601 (``2026-01-31``, ``2026-01-31T12:00:00Z``); naive times are UTC."""
+    try:
+        dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{flag}: expected an ISO 8601 date or time") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+def parse_public_key(value: str) -> VerifyKey:
+    """A 64-hex public key, or a file holding one."""
+    text = value
+    if not all(c in "0123456789abcdefABCDEF" for c in value.strip()) or os.path.exists(value):
+        try:
+            text = Path(value).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise InvalidInput("--public-key: neither a hex key nor a readable file") from None
+    try:
+        return VerifyKey.from_hex(text.strip())
+    except IntegrityError as exc:
+        raise InvalidInput(f"--public-key: {exc}") from None
+
+
+def _pins(args: argparse.Namespace) -> list[VerifyKey]:
+    return [parse_public_key(v) for v in (args.public_key or [])]
+
+
+# -- handlers ---------------------------------------------------------------------------
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from agent.audit.verify import verify_log
+
+    paths = resolve_paths(args)
+    witnesses: list[Path] = [Path(p) for p in (args.heads or [])]
+    if paths.witness is not None and paths.witness.exists() and paths.witness not in witnesses:
+        witnesses.insert(0, paths.witness)
+    pins = _pins(args)
+    if not pins and paths.key is not None and paths.key.exists():
+        try:
+            pins = [SigningKey.load(paths.key).verify_key]
+        except IntegrityError as exc:
+            raise AuditError(f"audit key file: {exc}") from None
+    report = verify_log(paths.require_db(), witness_files=witnesses, pins=pins, deep=args.deep)
+    print(report.summary())
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from agent.audit.export import export_log
+    from agent.audit.log import AuditConfig, AuditLog
+
+    paths = resolve_paths(args)
+    db = paths.require_db()
+    since, until = parse_time(args.since, "--since"), parse_time(args.until, "--until")
+    if paths.key is not None and paths.key.exists() and paths.witness is not None:
+        # Sign a fresh head so the newest entries can be proven too.
+        AuditLog.open(AuditConfig(db, paths.key, paths.witness)).close()
+    summary = export_log(
+        db, Path(args.out), tenant=args.tenant, since=since, until=until, fmt=args.format
+    )
+    print(summary.summary())
+    return 0
+
+
+def _cmd_verify_export(args: argparse.Namespace) -> int:
+    from agent.audit.export import verify_export
+
+    pins = [parse_public_key(args.public_key)] if args.public_key else []
+    print(verify_export(Path(args.directory), pins).summary())
+    return 0
+
+
+def _cmd_keygen(args: argparse.Namespace) -> int:
+    path = Path(args.key_file)
+    if path.exists():
+        raise AuditError(f"{path} exists; refusing to overwrite a signing key")
+    key = SigningKey.load_or_create(path)
+    print(f"created signing key {key.key_id} in {path}; public key {key.verify_key.to_hex()}")
+    return 0
+
+
+def _cmd_rotate(args: argparse.Namespace) -> int:
+    from agent.audit.log import AuditConfig, rotate_key_file
+
+    paths = resolve_paths(args)
+    key_path = paths.require_key()
+    if not key_path.exists():
+        raise AuditError(f"audit key file {key_path} does not exist")
+    config = AuditConfig(paths.require_db(), key_path, paths.require_witness())
+    rec = rotate_key_file(config, time.time)
+    print(
+        f"rotated audit signing key {rec.previous_key_id} -> {rec.key_id}; "
+        f"new public key {rec.public_key}"
+    )
+    return 0
+
+
+def _cmd_public_key(args: argparse.Namespace) -> int:
+    key_path = resolve_paths(args).require_key()
+    try:
+        key = SigningKey.load(key_path)
+    except IntegrityError as exc:
+        raise AuditError(f"audit key file: {exc}") from None
+    print(f"{key.verify_key.to_hex()} key_id={key.key_id}")
+    return 0
+
+
+# -- registration -----------------------------------------------------------------------
+def _add_paths(p: argparse.ArgumentParser, *, key: bool = True, witness: bool = True) -> None:
+    p.add_argument("--config", metavar="AGENT_YAML", help="agent config (audit.* keys)")
+    p.add_argument("--db", metavar="PATH", help="audit database (overrides audit.path)")
+    if key:
+        p.add_argument("--key", metavar="PATH", help="signing key file (overrides audit.key)")
+    else:
+        p.set_defaults(key=None)
+    if witness:
+        p.add_argument("--witness", metavar="PATH", help="witness file (overrides audit.witness)")
+    else:
+        p.set_defaults(witness=None)
 
 
 def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("audit", help="(not yet available)")
-    p.set_defaults(func=lambda _args: 1)
+    group: argparse.ArgumentParser = sub.add_parser(
+        "audit", help="verify and export the signed audit log"
+    )
+    cmds = group.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
+
+    p = cmds.add_parser("verify", help="recompute the log and check every signed head")
+    _add_paths(p)
+    p.add_argument(
+        "--heads",
+        action="append",
+        metavar="WITNESS_FILE",
+        help="extra witness file of signed heads (repeatable)",
+    )
+    p.add_argument(
+        "--public-key",
+        action="append",
+        metavar="HEX_OR_FILE",
+        help="pin the log's public key (repeatable; default: the key file's)",
+    )
+    p.add_argument("--deep", action="store_true", help="also re-validate every entry's fields")
+    p.set_defaults(func=_cmd_verify)
+
+    p = cmds.add_parser("export", help="export a tenant's entries with proofs")
+    _add_paths(p)
+    p.add_argument("--tenant", required=True)
+    p.add_argument("--since", required=True, metavar="ISO", help="start (inclusive), UTC")
+    p.add_argument("--until", required=True, metavar="ISO", help="end (exclusive), UTC")
+    p.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    p.add_argument("--out", required=True, metavar="DIR", help="new or empty directory")
+    p.set_defaults(func=_cmd_export)
+
+    p = cmds.add_parser("verify-export", help="verify an export with only its files")
+    p.add_argument("directory", metavar="DIR")
+    p.add_argument("--public-key", metavar="HEX_OR_FILE", help="pin the signer's public key")
+    p.set_defaults(func=_cmd_verify_export)
+
+    p = cmds.add_parser("keygen", help="create a new Ed25519 signing key file")
+    p.add_argument("--key", dest="key_file", required=True, metavar="PATH")
+    p.set_defaults(func=_cmd_keygen)
+
+    p = cmds.add_parser("rotate-key", help="hand the log over to a new signing key")
+    _add_paths(p)
+    p.set_defaults(func=_cmd_rotate)
+
+    p = cmds.add_parser("public-key", help="print the signing key's public key and id")
+    p.add_argument("--config", metavar="AGENT_YAML")
+    p.add_argument("--key", metavar="PATH")
+    p.set_defaults(func=_cmd_public_key, db=None, witness=None)
+
+
+def main_args(argv: Sequence[str]) -> argparse.Namespace:
+    """Parse ``argv`` as ``bastion audit ...`` (for tests)."""
+    parser = argparse.ArgumentParser(prog="bastion")
+    register(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(["audit", *argv])

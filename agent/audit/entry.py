@@ -1,0 +1,205 @@
+"""One audit entry, in the shape of OPA's decision log, that cannot carry raw text.
+
+Every field is a hash, a count, an enum value or a short identifier checked against a
+narrow pattern, so a caller who passes document text by mistake gets an error instead of
+a leak. Error messages name the field and the rule, never the rejected value.
+
+The leaf that enters the Merkle tree is the entry's canonical JSON: sorted keys, no
+spaces, UTF-8, with a format version ``v``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from agent.domain import Category, EntityType
+from bastion.errors import AuditError
+
+FORMAT_VERSION = 1
+
+KINDS = frozenset({"request", "section", "egress_block", "cloud_call", "answer", "error"})
+ACTIONS = frozenset({"", "allow", "redact", "local_only", "block", "review"})
+CATEGORIES = frozenset({"", *(c.value for c in Category)})
+ENTITY_TYPES = frozenset(e.value for e in EntityType)
+DESTINATION_KEYS = ("jurisdiction", "name", "provider", "region")
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+# Identifiers start with a letter, digit or underscore: besides keeping prose out, that
+# keeps spreadsheet formulas (=, +, -, @) out of CSV exports.
+_NONEMPTY_IDENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._:/+@=-]{0,127}")
+_IDENT = re.compile(f"(?:{_NONEMPTY_IDENT.pattern})?")
+_REASON = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.:=,/-]{0,95})?")
+_STATUS = re.compile(r"[A-Za-z_]{0,32}")
+_MAX_LIST = 64
+
+
+class InvalidAuditEntry(AuditError):
+    """An entry field breaks its rule (the message names the field, never the value)."""
+
+
+def _fail(name: str, rule: str) -> InvalidAuditEntry:
+    return InvalidAuditEntry(f"audit entry field {name!r}: {rule}")
+
+
+def _check_str(name: str, value: object, pattern: re.Pattern[str], rule: str) -> None:
+    if not isinstance(value, str) or pattern.fullmatch(value) is None:
+        raise _fail(name, rule)
+
+
+def _check_int(name: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _fail(name, "must be a non-negative integer")
+
+
+def _check_float(name: str, value: object) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok or not math.isfinite(float(value)) or float(value) < 0:  # type: ignore[arg-type]
+        raise _fail(name, "must be a finite non-negative number")
+
+
+_IDENT_RULE = "must be an identifier ([A-Za-z0-9_] then [A-Za-z0-9._:/+@=-], <= 128 chars)"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One decision or event. ``time`` is supplied by the caller (time is injected)."""
+
+    kind: str
+    decision_id: str
+    time: float
+    request_id: str = ""
+    tenant: str = ""
+    caller: str = ""
+    document_sha256: str = ""
+    section_index: int | None = None
+    section_sha256: str = ""
+    category: str = ""
+    entity_counts: Mapping[str, int] = field(default_factory=dict)
+    policy_version: str = ""
+    rule_ids: tuple[str, ...] | list[str] = ()
+    action: str = ""
+    destination: Mapping[str, str] | None = None
+    bytes_sent: int = 0
+    sent_sha256: str = ""
+    response_sha256: str = ""
+    model_versions: tuple[str, ...] | list[str] = ()
+    orchestration_mode: str = ""
+    latency_ms: float = 0.0
+    status: str = "ok"
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise _fail("kind", f"must be one of {sorted(KINDS)}")
+        _check_str("decision_id", self.decision_id, _NONEMPTY_IDENT, _IDENT_RULE)
+        for name in ("request_id", "tenant", "caller", "policy_version", "orchestration_mode"):
+            _check_str(name, getattr(self, name), _IDENT, _IDENT_RULE)
+        for name in ("document_sha256", "section_sha256", "sent_sha256", "response_sha256"):
+            value = getattr(self, name)
+            if value != "":
+                _check_str(name, value, _SHA256, "must be 64 lowercase hex characters or empty")
+        _check_float("time", self.time)
+        _check_float("latency_ms", self.latency_ms)
+        _check_int("bytes_sent", self.bytes_sent)
+        if self.section_index is not None:
+            _check_int("section_index", self.section_index)
+        if self.category not in CATEGORIES:
+            raise _fail("category", "must be a section category or empty")
+        if self.action not in ACTIONS:
+            raise _fail("action", f"must be one of {sorted(ACTIONS)}")
+        _check_str("status", self.status, _STATUS, "must be a status word ([A-Za-z_], <= 32)")
+        _check_str("reason", self.reason, _REASON, "must be a short code ([A-Za-z0-9_.:=,/-])")
+        self._check_counts()
+        self._check_lists()
+        self._check_destination()
+        # Freeze the containers so the hashed leaf cannot drift from the object, and
+        # make the numbers floats so JSON and CSV round trips are exact.
+        object.__setattr__(self, "time", float(self.time))
+        object.__setattr__(self, "latency_ms", float(self.latency_ms))
+        object.__setattr__(self, "entity_counts", dict(sorted(self.entity_counts.items())))
+        object.__setattr__(self, "rule_ids", tuple(self.rule_ids))
+        object.__setattr__(self, "model_versions", tuple(self.model_versions))
+        if self.destination is not None:
+            object.__setattr__(self, "destination", dict(sorted(self.destination.items())))
+
+    def _check_counts(self) -> None:
+        if not isinstance(self.entity_counts, Mapping):
+            raise _fail("entity_counts", "must be a mapping of entity type to count")
+        for key, count in self.entity_counts.items():
+            if key not in ENTITY_TYPES:
+                raise _fail("entity_counts", "keys must be entity types")
+            _check_int("entity_counts", count)
+
+    def _check_lists(self) -> None:
+        for name in ("rule_ids", "model_versions"):
+            values = getattr(self, name)
+            if isinstance(values, str) or not isinstance(values, tuple | list):
+                raise _fail(name, "must be a list of identifiers")
+            if len(values) > _MAX_LIST:
+                raise _fail(name, f"at most {_MAX_LIST} items")
+            for v in values:
+                _check_str(name, v, _NONEMPTY_IDENT, _IDENT_RULE)
+
+    def _check_destination(self) -> None:
+        d = self.destination
+        if d is None:
+            return
+        if not isinstance(d, Mapping) or tuple(sorted(d)) != DESTINATION_KEYS:
+            raise _fail("destination", f"must have exactly the keys {list(DESTINATION_KEYS)}")
+        for key in DESTINATION_KEYS:
+            _check_str(f"destination.{key}", d[key], _IDENT, _IDENT_RULE)
+
+    # -- serialisation -----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"v": FORMAT_VERSION}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, Mapping):
+                value = dict(value)
+            out[f.name] = value
+        return out
+
+    def canonical_bytes(self) -> bytes:
+        """The exact bytes hashed into the Merkle leaf."""
+        return canonical_json(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditEntry:
+        if not isinstance(data, Mapping):
+            raise InvalidAuditEntry("audit entry must be a JSON object")
+        version = data.get("v", FORMAT_VERSION)
+        if version != FORMAT_VERSION:
+            raise InvalidAuditEntry(f"unsupported audit entry format version {version!r}")
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - names - {"v"})
+        if unknown:
+            raise InvalidAuditEntry(f"audit entry has unknown fields: {unknown}")
+        try:
+            return cls(**{k: v for k, v in data.items() if k != "v"})
+        except TypeError:
+            raise InvalidAuditEntry("audit entry is missing required fields") from None
+
+    @classmethod
+    def from_canonical(cls, data: bytes) -> AuditEntry:
+        """Parse a stored leaf and insist it is exactly the canonical form."""
+        try:
+            parsed = json.loads(data)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidAuditEntry("audit leaf is not JSON") from None
+        entry = cls.from_dict(parsed)
+        if entry.canonical_bytes() != data:
+            raise InvalidAuditEntry("audit leaf is not in canonical form")
+        return entry
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")

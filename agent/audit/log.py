@@ -1,0 +1,536 @@
+"""``AuditLog``: the append-only, signed, tamper-evident decision log.
+
+Contract (MUST rules, in the spirit of transparency-dev/tessera):
+
+- ``append`` / ``append_sync`` MUST NOT return before the entries, the new compact range
+  and any head they trigger are committed with ``synchronous=FULL``; an id returned is
+  an entry that survives kill -9.
+- Concurrent ``append`` callers share one transaction (group commit); each gets its own
+  ids, in order. If the commit fails every caller in the group gets ``AuditError``.
+- A tree head is signed when ``sign_every_n`` entries or ``sign_every_s`` seconds have
+  accumulated since the last head (checked on every append and by ``maybe_sign_head``,
+  which ``sign_periodically`` calls while the agent is idle), and by ``close``.
+- Every signed head is committed to the ``heads`` table first, then appended (fsync'd)
+  to the witness file; a head missing from the witness after a crash is appended at the
+  next open, so the witness never holds a head the database lacks.
+- The signing key in ``key_path`` MUST be the newest key recorded in the log: a swapped
+  key file is refused (use ``rotate_key``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from agent.audit import store
+from agent.audit.entry import AuditEntry
+from agent.audit.heads import HeadError, KeyRecord, TreeHead
+from agent.audit.merkle import HASH_SIZE, CompactRange, hash_leaf
+from bastion.crypto import IntegrityError, SigningKey, VerifyKey
+from bastion.errors import AuditError
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    db_path: Path
+    key_path: Path
+    witness_path: Path
+    sign_every_n: int = 1000
+    sign_every_s: float = 5.0
+
+
+def _ms(t: float) -> int:
+    return round(t * 1000)
+
+
+def _pack(nodes: Sequence[bytes]) -> bytes:
+    return b"".join(nodes)
+
+
+def _unpack(blob: bytes) -> list[bytes]:
+    if len(blob) % HASH_SIZE:
+        raise AuditError("audit tree state is corrupt (run `bastion audit verify`)")
+    return [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
+
+
+def read_keys(db: sqlite_utils.Database) -> list[KeyRecord]:
+    rows = db.execute(
+        "SELECT key_id, public_key, created_ms, previous_key_id, previous_signature, signature "
+        "FROM keys ORDER BY position"
+    ).fetchall()
+    return [KeyRecord(*row) for row in rows]
+
+
+def read_heads(db: sqlite_utils.Database, log_id: str) -> list[tuple[int, TreeHead]]:
+    rows = db.execute(
+        "SELECT id, size, root, time_ms, key_id, signature FROM heads ORDER BY id"
+    ).fetchall()
+    out = []
+    for hid, size, root, time_ms, key_id, sig in rows:
+        try:
+            head = TreeHead(log_id, size, bytes.fromhex(root), time_ms, key_id, bytes.fromhex(sig))
+        except (ValueError, TypeError):
+            raise HeadError(f"signed head #{hid} in the database is malformed") from None
+        out.append((int(hid), head))
+    return out
+
+
+def read_log_id(db: sqlite_utils.Database) -> str:
+    row = db.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()
+    if row is None:
+        raise AuditError("audit database has no log id")
+    return str(row[0])
+
+
+class AuditLog:
+    """Open with ``AuditLog.open(config, clock=time.time)``; close with ``close()``."""
+
+    def __init__(
+        self,
+        config: AuditConfig,
+        db: sqlite_utils.Database,
+        key: SigningKey,
+        log_id: str,
+        tree: CompactRange,
+        last_head: TreeHead | None,
+        clock: Clock,
+    ) -> None:
+        if config.sign_every_n < 1 or config.sign_every_s <= 0:
+            raise AuditError("audit sign_every_n and sign_every_s must be positive")
+        self.config = config
+        self._db = db
+        self._key = key
+        self.log_id = log_id
+        self._tree = tree
+        self._last_head = last_head
+        self._clock = clock
+        self._opened_at = clock()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._queue: list[tuple[list[AuditEntry], asyncio.Future[list[int]]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    # -- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, config: AuditConfig, clock: Clock = time.time) -> AuditLog:
+        try:
+            key = SigningKey.load_or_create(config.key_path)
+        except IntegrityError as exc:
+            raise AuditError(f"audit signing key: {exc}") from None
+        db = store.connect(config.db_path)
+        try:
+            store.migrate(db, _ms(clock()))
+            log_id, key = cls._ensure_identity(db, key, config.key_path, clock)
+            tree = cls._load_tree(db)
+            heads = read_heads(db, log_id)
+            log = cls(config, db, key, log_id, tree, heads[-1][1] if heads else None, clock)
+            log._catch_up_witness(heads)
+        except BaseException:
+            db.conn.close()
+            raise
+        return log
+
+    @staticmethod
+    def _ensure_identity(
+        db: sqlite_utils.Database, key: SigningKey, key_path: Path, clock: Clock
+    ) -> tuple[str, SigningKey]:
+        conn = db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()
+            if row is None:
+                log_id = secrets.token_hex(16)
+                conn.execute("INSERT INTO meta (key, value) VALUES ('log_id', ?)", (log_id,))
+            else:
+                log_id = str(row[0])
+            keys = read_keys(db)
+            if keys and keys[-1].key_id != key.key_id:
+                key = _finish_interrupted_rotation(key_path, keys[-1].key_id) or key
+            if not keys:
+                rec = KeyRecord.create(log_id, key, _ms(clock()))
+                _insert_key(db, 0, rec)
+            elif keys[-1].key_id != key.key_id:
+                known = any(k.key_id == key.key_id for k in keys)
+                why = "a retired key" if known else "a key the log does not know"
+                raise AuditError(
+                    f"audit key file holds {why} ({key.key_id}); the log's current key is "
+                    f"{keys[-1].key_id} (rotate with `bastion audit rotate-key`)"
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return log_id, key
+
+    @staticmethod
+    def _load_tree(db: sqlite_utils.Database) -> CompactRange:
+        row = db.execute("SELECT size, nodes FROM tree_state WHERE id = 1").fetchone()
+        if row is None:
+            raise AuditError("audit tree state is missing")
+        tree = CompactRange(int(row[0]), _unpack(bytes(row[1])))
+        top = db.execute("SELECT MAX(id) FROM entries").fetchone()[0]
+        if (-1 if top is None else int(top)) != tree.size - 1:
+            raise AuditError(
+                "audit tree state is out of step with the entries (run `bastion audit verify`)"
+            )
+        return tree
+
+    # -- properties ----------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        return self._tree.size
+
+    @property
+    def key_id(self) -> str:
+        return self._key.key_id
+
+    @property
+    def public_key(self) -> VerifyKey:
+        return self._key.verify_key
+
+    def latest_head(self) -> TreeHead | None:
+        return self._last_head
+
+    def root(self) -> bytes:
+        return self._tree.root()
+
+    # -- appending -----------------------------------------------------------------------
+    def append_sync(self, entries: Sequence[AuditEntry]) -> list[int]:
+        """Append ``entries``; return their ids once they are durably committed."""
+        batch = list(entries)
+        for e in batch:
+            if not isinstance(e, AuditEntry):
+                raise AuditError("audit log accepts AuditEntry objects only")
+        if not batch:
+            return []
+        return self._commit(batch)
+
+    async def append(self, entries: Sequence[AuditEntry]) -> list[int]:
+        """Like ``append_sync``; concurrent callers are committed together."""
+        batch = list(entries)
+        for e in batch:
+            if not isinstance(e, AuditEntry):
+                raise AuditError("audit log accepts AuditEntry objects only")
+        if not batch:
+            return []
+        self._check_open()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[list[int]] = loop.create_future()
+        self._queue.append((batch, fut))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = loop.create_task(self._flush())
+        return await fut
+
+    async def _flush(self) -> None:
+        while self._queue:
+            group, self._queue = self._queue, []
+            merged = [e for batch, _ in group for e in batch]
+            try:
+                ids = await asyncio.to_thread(self._commit, merged)
+            except BaseException as exc:
+                err = (
+                    exc
+                    if isinstance(exc, AuditError)
+                    else AuditError(f"audit append failed ({type(exc).__name__})")
+                )
+                for _, fut in group:
+                    if not fut.done():
+                        fut.set_exception(err)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            offset = 0
+            for batch, fut in group:
+                if not fut.done():
+                    fut.set_result(ids[offset : offset + len(batch)])
+                offset += len(batch)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise AuditError("audit log is closed")
+
+    def _commit(self, entries: list[AuditEntry]) -> list[int]:
+        leaves = [e.canonical_bytes() for e in entries]
+        with self._lock:
+            self._check_open()
+            conn = self._db.conn
+            head: TreeHead | None = None
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    tree = self._reload_if_moved()
+                    start = tree.size
+                    rows = []
+                    append = tree.append
+                    for i, (e, leaf) in enumerate(zip(entries, leaves, strict=True)):
+                        h = hash_leaf(leaf)
+                        append(h)
+                        rows.append((start + i, e.time, e.tenant, e.kind, leaf, h))
+                    conn.executemany(
+                        "INSERT INTO entries (id, time, tenant, kind, leaf, leaf_hash) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        rows,
+                    )
+                    conn.execute(
+                        "UPDATE tree_state SET size = ?, nodes = ? WHERE id = 1",
+                        (tree.size, _pack(tree.nodes)),
+                    )
+                    if self._head_due(tree.size):
+                        head = self._insert_head(tree)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            except AuditError:
+                raise
+            except Exception as exc:
+                raise AuditError(f"audit append failed ({type(exc).__name__})") from None
+            self._tree = tree
+            if head is not None:
+                self._last_head = head
+                self._append_witness([head])
+        return list(range(start, start + len(entries)))
+
+    def _reload_if_moved(self) -> CompactRange:
+        """A copy of the tree state, re-read if another process appended meanwhile."""
+        row = self._db.conn.execute("SELECT size, nodes FROM tree_state WHERE id = 1").fetchone()
+        if int(row[0]) == self._tree.size:
+            return self._tree.copy()
+        heads = read_heads(self._db, self.log_id)
+        self._last_head = heads[-1][1] if heads else None
+        return CompactRange(int(row[0]), _unpack(bytes(row[1])))
+
+    # -- signing -------------------------------------------------------------------------
+    def _head_due(self, size: int) -> bool:
+        last = self._last_head
+        if last is None:
+            return size >= self.config.sign_every_n or (
+                self._clock() - self._opened_at >= self.config.sign_every_s
+            )
+        if size <= last.size:
+            return False
+        return (size - last.size >= self.config.sign_every_n) or (
+            self._clock() - last.time_ms / 1000 >= self.config.sign_every_s
+        )
+
+    def _insert_head(self, tree: CompactRange) -> TreeHead:
+        head = TreeHead.sign(
+            self._key,
+            log_id=self.log_id,
+            size=tree.size,
+            root=tree.root(),
+            time_ms=_ms(self._clock()),
+        )
+        self._db.conn.execute(
+            "INSERT INTO heads (size, root, time_ms, key_id, signature) VALUES (?, ?, ?, ?, ?)",
+            (head.size, head.root.hex(), head.time_ms, head.key_id, head.signature.hex()),
+        )
+        return head
+
+    def sign_head(self) -> TreeHead:
+        """Sign and record a head for the current tree now."""
+        with self._lock:
+            self._check_open()
+            conn = self._db.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                tree = self._reload_if_moved()
+                head = self._insert_head(tree)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self._tree = tree
+            self._last_head = head
+            self._append_witness([head])
+            return head
+
+    def maybe_sign_head(self) -> TreeHead | None:
+        """Sign if entries are waiting and ``sign_every_s`` has passed (for idle periods)."""
+        last = self._last_head
+        if self._closed or (last is not None and last.size == self._tree.size):
+            return None
+        if last is None and self._tree.size == 0:
+            return None
+        if last is not None and self._clock() - last.time_ms / 1000 < self.config.sign_every_s:
+            return None
+        return self.sign_head()
+
+    async def sign_periodically(self) -> None:
+        """Run until cancelled: sign uncovered entries every ``sign_every_s`` seconds."""
+        while not self._closed:
+            await asyncio.sleep(self.config.sign_every_s)
+            await asyncio.to_thread(self.maybe_sign_head)
+
+    # -- witness file --------------------------------------------------------------------
+    def _append_witness(self, heads: Sequence[TreeHead]) -> None:
+        path = self.config.witness_path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, "".join(h.to_json() + "\n" for h in heads).encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            # The heads are committed in the database; the next open appends what is missing.
+            raise AuditError(f"cannot write audit witness file {path} ({exc.strerror})") from None
+
+    def _catch_up_witness(self, heads: Sequence[tuple[int, TreeHead]]) -> None:
+        if not heads:
+            return
+        last_witnessed = _last_witness_head(self.config.witness_path)
+        missing = [h for _, h in heads]
+        if last_witnessed is not None:
+            for i, h in enumerate(missing):
+                if h == last_witnessed:
+                    missing = missing[i + 1 :]
+                    break
+        if missing:
+            self._append_witness(missing)
+
+    # -- keys ----------------------------------------------------------------------------
+    def rotate_key(self, new_key: SigningKey) -> KeyRecord:
+        """Sign a last head with the old key, record the handover, switch to ``new_key``.
+
+        The caller writes the new key file (``rotate_key_file`` does both).
+        """
+        with self._lock:
+            self._check_open()
+        if self._last_head is None or self._last_head.size != self._tree.size:
+            self.sign_head()
+        with self._lock:
+            conn = self._db.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                keys = read_keys(self._db)
+                if keys[-1].key_id != self._key.key_id:
+                    raise AuditError("audit key changed underneath this process")
+                rec = KeyRecord.create(self.log_id, new_key, _ms(self._clock()), self._key)
+                _insert_key(self._db, len(keys), rec)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self._key = new_key
+        return rec
+
+    # -- closing -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Sign a final head (if anything is unsigned) and close the database."""
+        if self._closed:
+            return
+        try:
+            last = self._last_head
+            if last is None or last.size != self._tree.size:
+                self.sign_head()
+        finally:
+            with self._lock:
+                self._closed = True
+                self._db.conn.close()
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _insert_key(db: sqlite_utils.Database, position: int, rec: KeyRecord) -> None:
+    db.conn.execute(
+        "INSERT INTO keys (position, key_id, public_key, created_ms, previous_key_id, "
+        "previous_signature, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            position,
+            rec.key_id,
+            rec.public_key,
+            rec.created_ms,
+            rec.previous_key_id,
+            rec.previous_signature,
+            rec.signature,
+        ),
+    )
+
+
+def read_witness(path: Path) -> list[TreeHead]:
+    """Every head in a witness file (one JSON object per line); errors name the line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise AuditError(f"witness file {path} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AuditError(f"cannot read witness file {path} ({type(exc).__name__})") from None
+    heads = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            heads.append(TreeHead.from_json(line))
+        except HeadError as exc:
+            raise AuditError(f"witness file {path} line {n}: {exc}") from None
+    return heads
+
+
+def _last_witness_head(path: Path) -> TreeHead | None:
+    if not path.exists():
+        return None
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            end = fh.tell()
+            fh.seek(max(0, end - 4096))
+            tail = fh.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(tail):
+        if line.strip():
+            try:
+                return TreeHead.from_json(line)
+            except HeadError:
+                return None
+    return None
+
+
+def rotate_key_file(config: AuditConfig, clock: Clock = time.time) -> KeyRecord:
+    """Rotate the signing key: record the handover, then replace the key file atomically."""
+    new_key = SigningKey.generate()
+    with AuditLog.open(config, clock) as log:
+        tmp = _pending_key_path(config.key_path)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(new_key.seed().hex() + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        rec = log.rotate_key(new_key)
+        os.replace(tmp, config.key_path)
+        return rec
+
+
+def _pending_key_path(key_path: Path) -> Path:
+    return key_path.with_name(key_path.name + ".new")
+
+
+def _finish_interrupted_rotation(key_path: Path, current_key_id: str) -> SigningKey | None:
+    """A crash between recording a rotation and renaming the key file leaves ``.new``."""
+    pending = _pending_key_path(key_path)
+    if not pending.exists():
+        return None
+    try:
+        key = SigningKey.load(pending)
+    except IntegrityError:
+        return None
+    if key.key_id != current_key_id:
+        return None
+    os.replace(pending, key_path)
+    return key

@@ -1,0 +1,186 @@
+"""Re-check a whole audit log from its entries up: ``verify_log``.
+
+What is checked, in order, stopping at the first failure (one ``VerificationFailed``
+whose message names the entry or head):
+
+1. The key chain (each key signed by itself and its predecessor); with pinned public
+   keys, a pinned key must be part of the chain.
+2. Every tree head - from the database and from each witness file - is signed by a
+   trusted key for this log; two heads of the same size must agree.
+3. The entries are numbered 0..n-1 without gaps (a deleted or inserted row shows), and
+   each entry's content hashes to its recorded leaf hash (a naive edit shows).
+4. The tree is rebuilt leaf by leaf; at every head's size the root must equal the
+   signed root (any modified, deleted, inserted or reordered entry before that size
+   shows, however carefully the hashes were redone).
+5. No head is larger than the log (truncation), and the stored compact range equals
+   the rebuilt one (edits after the last head, or to the state itself, show).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from agent.audit import store
+from agent.audit.entry import AuditEntry, InvalidAuditEntry
+from agent.audit.heads import HeadError, TreeHead, TrustedKeys, trusted_keys
+from agent.audit.log import _unpack, read_heads, read_keys, read_log_id, read_witness
+from agent.audit.merkle import CompactRange, hash_leaf
+from bastion.crypto import VerifyKey
+from bastion.errors import AuditError
+
+
+class VerificationFailed(AuditError):
+    """The log does not verify; the message names the first bad entry or head."""
+
+
+@dataclass(frozen=True)
+class SourcedHead:
+    head: TreeHead
+    source: str  # "database head #3" or "witness.jsonl line 7"
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    entries: int
+    heads: int
+    latest_head_size: int
+    key_ids: tuple[str, ...]
+    pinned: bool
+
+    @property
+    def uncovered(self) -> int:
+        return self.entries - self.latest_head_size
+
+    def summary(self) -> str:
+        trust = "pinned key" if self.pinned else "keys from the log itself (not pinned)"
+        tail = (
+            f"; {self.uncovered} newest entries not yet covered by a signed head"
+            if self.uncovered
+            else ""
+        )
+        return (
+            f"audit log OK: {self.entries} entries, {self.heads} signed heads checked, "
+            f"latest head covers {self.latest_head_size}, trusted via {trust}{tail}"
+        )
+
+
+def witness_heads(path: Path) -> list[SourcedHead]:
+    return [SourcedHead(h, f"{path.name} head {i}") for i, h in enumerate(read_witness(path), 1)]
+
+
+def verify_log(
+    db_path: Path,
+    *,
+    witness_files: Iterable[Path] = (),
+    pins: Sequence[VerifyKey] = (),
+    deep: bool = False,
+) -> VerifyReport:
+    """Verify everything; ``deep`` also re-validates each entry's fields and canonical form."""
+    extra = [sh for p in witness_files for sh in witness_heads(p)]
+    db = store.connect(db_path, readonly=True)
+    conn = db.conn
+    try:
+        conn.execute("BEGIN")  # one consistent snapshot, even while the agent appends
+        try:
+            log_id = read_log_id(db)
+            try:
+                trust = trusted_keys(log_id, read_keys(db), pins)
+                heads = [SourcedHead(h, f"database head #{i}") for i, h in read_heads(db, log_id)]
+            except HeadError as exc:
+                raise VerificationFailed(str(exc)) from None
+            heads += extra
+            by_size = _check_heads(heads, trust, log_id)
+            report = _replay(db, by_size, deep)
+            return VerifyReport(
+                entries=report,
+                heads=len(heads),
+                latest_head_size=max(by_size, default=0),
+                key_ids=tuple(trust.keys),
+                pinned=trust.pinned,
+            )
+        finally:
+            conn.execute("COMMIT")
+    except AuditError:
+        raise
+    except Exception as exc:
+        raise VerificationFailed(f"cannot read the audit log ({type(exc).__name__})") from None
+    finally:
+        conn.close()
+
+
+def _check_heads(
+    heads: Sequence[SourcedHead], trust: TrustedKeys, log_id: str
+) -> dict[int, SourcedHead]:
+    by_size: dict[int, SourcedHead] = {}
+    for sh in heads:
+        try:
+            trust.verify(sh.head, log_id)
+        except HeadError as exc:
+            raise VerificationFailed(f"{sh.source}: {exc}") from None
+        seen = by_size.get(sh.head.size)
+        if seen is not None and seen.head.root != sh.head.root:
+            raise VerificationFailed(
+                f"{sh.source} and {seen.source} sign different roots for size {sh.head.size}"
+            )
+        by_size.setdefault(sh.head.size, sh)
+    return by_size
+
+
+def _replay(db: sqlite_utils.Database, by_size: dict[int, SourcedHead], deep: bool) -> int:
+    conn = db.conn
+    tree = CompactRange()
+    append = tree.append
+    checkpoints = sorted(s for s in by_size if s > 0)
+    next_i = 0
+    next_size = checkpoints[0] if checkpoints else -1
+    last_good = 0
+    expected = 0
+    cursor = conn.execute("SELECT id, leaf, leaf_hash FROM entries ORDER BY id")
+    while True:
+        rows = cursor.fetchmany(8192)
+        if not rows:
+            break
+        for eid, leaf, stored in rows:
+            if eid != expected:
+                raise VerificationFailed(
+                    f"entry {expected} is missing (next entry is {eid}): entries were deleted"
+                    if eid > expected
+                    else f"entry {eid} is out of order"
+                )
+            h = hash_leaf(leaf)
+            if h != stored:
+                raise VerificationFailed(f"entry {eid}: content does not match its recorded hash")
+            if deep:
+                try:
+                    AuditEntry.from_canonical(bytes(leaf))
+                except InvalidAuditEntry as exc:
+                    raise VerificationFailed(f"entry {eid}: {exc}") from None
+            append(h)
+            expected += 1
+            if expected == next_size:
+                sh = by_size[next_size]
+                if tree.root() != sh.head.root:
+                    raise VerificationFailed(
+                        f"entries {last_good}..{next_size - 1} do not match {sh.source} "
+                        f"(size {next_size}): an entry was modified, deleted, inserted or reordered"
+                    )
+                last_good = next_size
+                next_i += 1
+                next_size = checkpoints[next_i] if next_i < len(checkpoints) else -1
+    n = expected
+    if next_size != -1:
+        sh = by_size[max(checkpoints)]
+        raise VerificationFailed(
+            f"log truncated: {sh.source} signs {sh.head.size} entries but the log holds {n}"
+        )
+    row = conn.execute("SELECT size, nodes FROM tree_state WHERE id = 1").fetchone()
+    if row is None or int(row[0]) != n or _unpack(bytes(row[1])) != tree.nodes:
+        raise VerificationFailed(
+            f"stored tree state does not match entries 0..{n - 1} "
+            "(an entry after the last signed head, or the state, was altered)"
+        )
+    return n
