@@ -1,0 +1,1 @@
+"""Model artifacts and the scripts that build them (training data generator under ``datagen``)."""
