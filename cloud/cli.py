@@ -1,0 +1,61 @@
+"""``bastion cloud serve --config FILE``: run the orchestration tier until SIGTERM/SIGINT.
+
+If any provider says ``base_url: local``, the bundled local model server is started first
+and stopped after the gRPC server has drained (graceful stop: ``--grace`` seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+from cloud.config import CloudConfig, load_config
+
+
+def register(sub: Any) -> None:
+    cloud = sub.add_parser("cloud", help="the cloud orchestration tier")
+    cloud_sub = cloud.add_subparsers(dest="cloud_command", required=True, metavar="COMMAND")
+    serve = cloud_sub.add_parser("serve", help="serve the Orchestrator gRPC API")
+    serve.add_argument("--config", required=True, help="cloud tier YAML (see examples/cloud.yaml)")
+    serve.add_argument(
+        "--grace", type=float, default=10.0, help="seconds to finish in-flight calls on stop"
+    )
+    serve.set_defaults(func=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    config = load_config(args.config)
+    if not config.needs_local_model:
+        asyncio.run(serve(config, grace=args.grace))
+        return 0
+    from cloud.localmodel import LocalLLM
+
+    local = config.local_model
+    with LocalLLM.start(
+        threads=local.threads,
+        model_path=local.model_path,
+        startup_timeout_s=local.startup_timeout_s,
+    ) as llm:
+        logging.getLogger("bastion.cloud").info("local model ready at %s", llm.base_url)
+        asyncio.run(serve(config.with_local_base_url(llm.base_url), grace=args.grace))
+    return 0
+
+
+async def serve(config: CloudConfig, *, grace: float = 10.0) -> None:
+    """Serve until SIGTERM or SIGINT, then stop gracefully (``await server.stop(grace)``)."""
+    from cloud.server import create_server
+
+    server, port = await create_server(config)
+    print(f"bastion cloud: listening on {config.listen_host}:{port}", flush=True)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    await server.stop(grace)

@@ -1,0 +1,167 @@
+"""One request's access to the providers: who may be called, at what cost, and a record.
+
+Destination enforcement lives here and nowhere else: a provider may be called only if its
+destination name, region and jurisdiction all match one destination the agent allowed for
+this request. That holds for fallbacks too - an ineligible fallback is skipped, never
+called. Every call (successful or not) becomes a ``ModelCall`` in ``Dispatcher.calls``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from cloud.answers import confidence_of
+from cloud.budget import RequestBudget, estimate_prompt_tokens
+from cloud.config import ProviderConfig
+from cloud.domain import ChatMessage, Destination, ModelCall
+from cloud.errors import DestinationRefused, ProviderFailed
+from cloud.providers import ChatProvider
+
+
+def qualifies(provider: ProviderConfig, allowed: Sequence[Destination]) -> bool:
+    """True when the provider serves one allowed destination: name, region, jurisdiction."""
+    return any(
+        d.name == provider.destination
+        and d.region == provider.region
+        and d.jurisdiction == provider.jurisdiction
+        for d in allowed
+    )
+
+
+def eligible_panel(
+    providers: Sequence[ProviderConfig], allowed: Sequence[Destination]
+) -> list[ProviderConfig]:
+    """The panel members this request may use; DestinationRefused if there are none."""
+    if not allowed:
+        raise DestinationRefused(
+            "the request allows no destinations, so no provider may be called; nothing was sent"
+        )
+    panel = [p for p in providers if p.panel and qualifies(p, allowed)]
+    if panel:
+        return panel
+    wanted = ", ".join(f"{d.name} ({d.region}, {d.jurisdiction})" for d in allowed)
+    offered = ", ".join(
+        f"{p.name}: {p.destination} ({p.region}, {p.jurisdiction})" for p in providers if p.panel
+    )
+    raise DestinationRefused(
+        f"no configured provider serves an allowed destination; allowed: {wanted}; "
+        f"configured: {offered}; nothing was sent"
+    )
+
+
+def strongest(members: Sequence[ProviderConfig]) -> ProviderConfig:
+    """The strongest member (first in config order among equals): judges and breaks ties."""
+    return max(members, key=lambda p: p.strength) if members else _no_members()
+
+
+def _no_members() -> ProviderConfig:
+    raise DestinationRefused("no eligible provider")
+
+
+@dataclass(frozen=True)
+class Job:
+    member: ProviderConfig
+    role: str
+    messages: list[ChatMessage]
+    round: int = 0
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        providers: Mapping[str, ChatProvider],
+        allowed: Sequence[Destination],
+        budget: RequestBudget,
+        max_tokens: int,
+        clock: Callable[[], float],
+    ) -> None:
+        self._providers = providers
+        self._allowed = tuple(allowed)
+        self.budget = budget
+        self.max_tokens = max_tokens
+        self._clock = clock
+        self.calls: list[ModelCall] = []
+
+    def chain(self, member: ProviderConfig) -> tuple[list[ChatProvider], list[str]]:
+        """The member and its fallbacks that this request may call, and the ones skipped."""
+        usable: list[ChatProvider] = []
+        skipped: list[str] = []
+        name: str | None = member.name
+        while name is not None:
+            provider = self._providers[name]
+            if qualifies(provider.config, self._allowed):
+                usable.append(provider)
+            else:
+                skipped.append(f"{name} skipped: destination not allowed for this request")
+            name = provider.config.fallback
+        return usable, skipped
+
+    def _reservation(self, messages: Sequence[ChatMessage]) -> int:
+        chars = sum(len(m.content) for m in messages)
+        return estimate_prompt_tokens(chars) + self.max_tokens
+
+    async def ask(self, job: Job) -> ModelCall:
+        """Call the member, falling back down its eligible chain.
+
+        Vendor failures do not raise: each failed attempt is recorded as a call with
+        ``error``, and if the whole chain failed the returned call carries the reasons.
+        A call that would not fit the budget raises BudgetExceeded before it is made.
+        """
+        usable, errors = self.chain(job.member)
+        for provider in usable:
+            role = job.role if provider.name == job.member.name else f"{job.role} (fallback)"
+            reserved = self.budget.reserve(self._reservation(job.messages))
+            started = self._clock()
+            try:
+                completion = await provider.complete(job.messages, max_tokens=self.max_tokens)
+            except ProviderFailed as exc:
+                self.budget.settle(reserved, 0)
+                errors.append(str(exc))
+                self.calls.append(self._failure(job, provider.config, role, str(exc)))
+                continue
+            self.budget.settle(reserved, completion.prompt_tokens + completion.completion_tokens)
+            call = ModelCall(
+                provider=provider.name,
+                model=provider.config.model,
+                role=role,
+                output=completion.text,
+                confidence=confidence_of(completion.text, completion.mean_logprob),
+                prompt_tokens=completion.prompt_tokens,
+                completion_tokens=completion.completion_tokens,
+                latency_ms=(self._clock() - started) * 1000.0,
+                cost_usd=provider.cost_of(completion.prompt_tokens, completion.completion_tokens),
+                round=job.round,
+                strength=provider.config.strength,
+            )
+            self.calls.append(call)
+            return call
+        summary = "; ".join(errors) or "no eligible provider"
+        if not usable:
+            self.calls.append(self._failure(job, job.member, job.role, summary))
+        return self._failure(job, job.member, job.role, summary)
+
+    @staticmethod
+    def _failure(job: Job, provider: ProviderConfig, role: str, error: str) -> ModelCall:
+        return ModelCall(
+            provider=provider.name,
+            model=provider.model,
+            role=role,
+            round=job.round,
+            strength=provider.strength,
+            error=error,
+        )
+
+    async def ask_all(self, jobs: Sequence[Job]) -> list[ModelCall]:
+        """Fan out concurrently. Checks the whole fan-out fits the budget before any call."""
+        needed = sum(self._reservation(j.messages) for j in jobs)
+        if needed:
+            self.budget.reserve(needed)  # raises BudgetExceeded: nothing is sent
+            self.budget.settle(needed, 0)
+        results = await asyncio.gather(*(self.ask(j) for j in jobs), return_exceptions=True)
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
+        return [r for r in results if isinstance(r, ModelCall)]

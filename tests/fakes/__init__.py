@@ -1,0 +1,1 @@
+"""Fakes of neighbouring systems, for tests and benchmarks only (never product code)."""
