@@ -38,6 +38,24 @@ class RedactionMethod(StrEnum):
     HASH = "hash"  # <PERSON:3f2a9c1b> keyed hash, not reversible
     DROP = "drop"  # removed
 
+    @property
+    def restrictiveness(self) -> int:
+        """How little of the value leaves, for resolving two rules that disagree.
+
+        A keyed hash links the same value across documents, a pseudonym only within one
+        document, a mask keeps only the type and a drop keeps nothing: hash < pseudonymise <
+        mask < drop. The most restrictive method wins, like the most restrictive action.
+        """
+        return _METHOD_RANK[self]
+
+
+_METHOD_RANK = {
+    RedactionMethod.HASH: 0,
+    RedactionMethod.PSEUDONYMISE: 1,
+    RedactionMethod.MASK: 2,
+    RedactionMethod.DROP: 3,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Destination:

@@ -1,11 +1,152 @@
-"""Placeholder: the policy command group is being built (see issues)."""
+"""``bastion policy check | test | explain``.
+
+- ``check FILE...``: every problem of each policy with file:line:col; exit 1 if any.
+- ``test DIR``: run the YAML policy test cases under DIR; PASS/FAIL per case; exit 1 on
+  any failure or broken test file.
+- ``explain --policy FILE [--tenant T] [--source-jurisdiction J] DOCUMENT``: split and
+  scan the document with the real local models, then show per section which rules
+  matched and why.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 from typing import Any
+
+from agent.policy.engine import PolicyEngine
+from agent.policy.loader import check_policy_text, policy_version
+from agent.policy.testing import run_tests
+from bastion.errors import InvalidInput, PolicyError
+
+MAX_DOCUMENT_BYTES = 20_000_000
 
 
 def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("policy", help="(not yet available)")
-    p.set_defaults(func=lambda _args: 1)
+    p: argparse.ArgumentParser = sub.add_parser(
+        "policy", help="check, test and explain residency policies"
+    )
+    psub = p.add_subparsers(dest="policy_command", required=True, metavar="SUBCOMMAND")
+
+    check = psub.add_parser("check", help="validate policy files; print every error")
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.set_defaults(func=cmd_check)
+
+    test = psub.add_parser("test", help="run YAML policy test cases (like `opa test`)")
+    test.add_argument("directory", type=Path, metavar="DIR")
+    test.add_argument("-q", "--quiet", action="store_true", help="print failures only")
+    test.set_defaults(func=cmd_test)
+
+    explain = psub.add_parser("explain", help="show which rules match each section and why")
+    explain.add_argument("--policy", required=True, type=Path, metavar="FILE")
+    explain.add_argument("--tenant", help="tenant (default: the policy's only tenant)")
+    explain.add_argument(
+        "--source-jurisdiction", help="default: the tenant's jurisdiction if it has one"
+    )
+    explain.add_argument("--backend", default="onnx", choices=["onnx", "openvino"])
+    explain.add_argument("--json", action="store_true", help="machine-readable output")
+    explain.add_argument(
+        "--show-headings", action="store_true", help="print section headings (document text)"
+    )
+    explain.add_argument("document", type=Path, metavar="DOCUMENT")
+    explain.set_defaults(func=cmd_explain)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    failed = False
+    for path in args.files:
+        try:
+            content = Path(path).read_bytes()
+        except OSError as exc:
+            print(f"{path}: cannot read ({type(exc).__name__})")
+            failed = True
+            continue
+        policy, issues = check_policy_text(content, str(path))
+        for issue in issues:
+            print(issue)
+        if policy is None or issues:
+            failed = True
+            continue
+        print(
+            f"{path}: ok ({policy_version(content)}; {len(policy.destinations)} destinations, "
+            f"{len(policy.tenants)} tenants, {len(policy.rules)} rules)"
+        )
+    return 1 if failed else 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    results = run_tests(args.directory)
+    for result in results:
+        if not (args.quiet and result.passed):
+            print(result)
+    passed = sum(r.passed for r in results)
+    failed = len(results) - passed
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from agent.detect import load_engine
+    from agent.policy.explain import explain_document, render_text, to_json
+    from agent.split import split_document
+
+    engine = PolicyEngine.load(args.policy)
+    tenant = _tenant(engine, args.tenant)
+    source = _source_jurisdiction(engine, tenant, args.source_jurisdiction)
+    text = _read_document(args.document)
+    detector = load_engine(backend=args.backend)
+    explanations = explain_document(engine, text, tenant, source, detector, split_document)
+    if args.json:
+        json.dump(
+            {
+                "policy": engine.name,
+                "policy_version": engine.version,
+                "tenant": tenant,
+                "source_jurisdiction": source,
+                "sections": to_json(explanations),
+            },
+            sys.stdout,
+            indent=2,
+        )
+        print()
+    else:
+        print(render_text(engine, explanations, show_headings=args.show_headings))
+    return 0
+
+
+def _tenant(engine: PolicyEngine, given: str | None) -> str:
+    tenants = sorted(engine.policy.tenants)
+    if given:
+        if not engine.tenant_known(given):
+            raise PolicyError(f"tenant {given!r} is not in the policy (tenants: {tenants})")
+        return given
+    if len(tenants) != 1:
+        raise InvalidInput(f"--tenant is required (tenants: {', '.join(tenants)})")
+    return tenants[0]
+
+
+def _source_jurisdiction(engine: PolicyEngine, tenant: str, given: str | None) -> str:
+    if given:
+        return given
+    jurisdictions = sorted(engine.policy.tenants[tenant].jurisdictions)
+    if len(jurisdictions) != 1:
+        raise InvalidInput(
+            f"--source-jurisdiction is required (tenant has {', '.join(jurisdictions)})"
+        )
+    return jurisdictions[0]
+
+
+def _read_document(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise InvalidInput(f"{path}: document is larger than {MAX_DOCUMENT_BYTES} bytes")
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: document not found") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path}: document is not UTF-8 (byte {exc.start})") from None
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read document ({type(exc).__name__})") from None

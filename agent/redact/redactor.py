@@ -1,0 +1,135 @@
+"""Apply a decision to one section's text: what leaves, with which values replaced.
+
+- ``allow``: the text leaves as it is (the policy said so).
+- ``redact``: every detected span is replaced by the method the decision gives its type
+  (``mask`` -> ``<PERSON>``, ``pseudonymise`` -> ``<PERSON_1>`` via the vault, ``hash`` ->
+  ``<PERSON:3f2a9c1b>`` keyed HMAC-SHA256, ``drop`` -> nothing). A type the decision does
+  not name is masked: fail closed.
+- any other action: ``PolicyError`` - nothing of this section may leave.
+
+Overlapping spans (model and pattern recognizers agreeing roughly) merge into their union,
+replaced by the most restrictive method among them. Every other exact occurrence of a
+replaced value (4 characters or more) in the section is replaced too, so a name detected
+once is not sent the second time it appears undetected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from agent.domain import Entity, EntityType
+from agent.policy.base import Action, Decision, RedactionMethod
+from agent.vault import DocumentPseudonyms
+from bastion.errors import PolicyError
+
+MIN_PROPAGATED_CHARS = 4
+MIN_HASH_KEY_BYTES = 16
+FALLBACK_METHOD = RedactionMethod.MASK
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """The outbound text of one section. ``removed_values`` stays in memory only: it
+    feeds the egress re-check and must never be logged or sent."""
+
+    text: str
+    replaced: dict[str, int] = field(default_factory=dict)
+    removed_values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    start: int
+    end: int
+    type: EntityType
+    method: RedactionMethod
+
+
+def redact(
+    text: str,
+    entities: Sequence[Entity],
+    decision: Decision,
+    pseudonyms: DocumentPseudonyms | None = None,
+    hash_key: bytes = b"",
+) -> Redaction:
+    if not decision.action.may_leave:
+        raise PolicyError(f"section may not leave (action {decision.action.value})")
+    if decision.action is Action.ALLOW:
+        return Redaction(text)
+    spans = _merge(text, entities, decision.redaction)
+    spans = _propagate(text, spans)
+    out: list[str] = []
+    replaced: dict[str, int] = {}
+    removed: dict[str, None] = {}
+    pos = 0
+    for span in spans:
+        value = text[span.start : span.end]
+        out.append(text[pos : span.start])
+        out.append(_replacement(span, value, pseudonyms, hash_key))
+        replaced[span.type.value] = replaced.get(span.type.value, 0) + 1
+        removed[value] = None
+        pos = span.end
+    out.append(text[pos:])
+    return Redaction("".join(out), replaced, tuple(removed))
+
+
+def _method(methods: Mapping[EntityType, RedactionMethod], t: EntityType) -> RedactionMethod:
+    return methods.get(t, FALLBACK_METHOD)
+
+
+def _merge(
+    text: str, entities: Sequence[Entity], methods: Mapping[EntityType, RedactionMethod]
+) -> list[_Span]:
+    """Sorted, non-overlapping spans; overlaps become their union, strictest method."""
+    for e in entities:
+        if e.end > len(text) or e.start < 0:
+            raise PolicyError(f"entity span [{e.start}, {e.end}) is outside the section text")
+    merged: list[_Span] = []
+    for e in sorted(entities, key=lambda e: (e.start, -e.end)):
+        span = _Span(e.start, e.end, e.type, _method(methods, e.type))
+        if merged and span.start < merged[-1].end:
+            last = merged[-1]
+            strict = last if last.method.restrictiveness >= span.method.restrictiveness else span
+            merged[-1] = _Span(last.start, max(last.end, span.end), strict.type, strict.method)
+        else:
+            merged.append(span)
+    return merged
+
+
+def _propagate(text: str, spans: list[_Span]) -> list[_Span]:
+    """Add every other exact occurrence of a replaced value that no span covers yet."""
+    covered = [(s.start, s.end) for s in spans]
+    extra: list[_Span] = []
+    for span in spans:
+        value = text[span.start : span.end]
+        if len(value.strip()) < MIN_PROPAGATED_CHARS:
+            continue
+        start = text.find(value)
+        while start != -1:
+            end = start + len(value)
+            if not any(start < ce and cs < end for cs, ce in covered):
+                extra.append(_Span(start, end, span.type, span.method))
+                covered.append((start, end))
+            start = text.find(value, end)
+    return sorted(spans + extra, key=lambda s: s.start)
+
+
+def _replacement(
+    span: _Span, value: str, pseudonyms: DocumentPseudonyms | None, hash_key: bytes
+) -> str:
+    name = span.type.value
+    if span.method is RedactionMethod.MASK:
+        return f"<{name}>"
+    if span.method is RedactionMethod.DROP:
+        return ""
+    if span.method is RedactionMethod.PSEUDONYMISE:
+        if pseudonyms is None:
+            raise PolicyError("pseudonymisation needs the document's vault entry")
+        return pseudonyms.placeholder(span.type, value)
+    if len(hash_key) < MIN_HASH_KEY_BYTES:
+        raise PolicyError(f"hash redaction needs a key of at least {MIN_HASH_KEY_BYTES} bytes")
+    digest = hmac.new(hash_key, f"{name}\x00{value}".encode(), hashlib.sha256).hexdigest()
+    return f"<{name}:{digest[:8]}>"

@@ -1,0 +1,157 @@
+"""`bastion policy check | test | explain` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from agent.domain import Category, Entity, EntityType, SectionAnalysis
+from agent.policy import PolicyEngine
+from agent.policy.explain import explain_document, render_text, to_json
+from agent.split import split_document
+from bastion.cli import main
+
+ROOT = Path(__file__).resolve().parents[3]
+POLICIES = ROOT / "policies"
+
+
+def test_policy_test_runs_every_shipped_case_and_passes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["policy", "test", str(POLICIES / "tests")]) == 0
+    out = capsys.readouterr().out
+    shipped = {p.stem for p in POLICIES.glob("*.yaml")}
+    tested = {p.stem.removesuffix("_test") for p in (POLICIES / "tests").glob("*_test.yaml")}
+    assert shipped == tested, "every shipped policy has a test file"
+    assert "FAIL" not in out
+    assert out.count("PASS ") >= 40
+    assert out.strip().endswith("0 failed")
+
+
+def test_policy_test_reports_a_failing_case_and_exits_non_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "t.yaml").write_text(
+        f"policy: {POLICIES / 'default.yaml'}\n"
+        "cases:\n"
+        "  - name: wrong on purpose\n"
+        "    facts: {tenant: acme-law, source_jurisdiction: EU, category: privileged,"
+        " entities: []}\n"
+        "    expect: {action: allow, rule_ids: [nope], destinations: [eu-mistral-paris]}\n"
+        "  - name: right\n"
+        "    facts: {tenant: acme-law, source_jurisdiction: EU, category: privileged}\n"
+        "    expect: {action: local_only}\n"
+    )
+    assert main(["policy", "test", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "wrong on purpose" in out
+    assert "action: expected allow, got local_only" in out
+    assert "rule_ids: expected ['nope'], got ['privileged-stays-local']" in out
+    assert "destinations: expected ['eu-mistral-paris'], got []" in out
+    assert "PASS" in out and "1 passed, 1 failed" in out
+
+
+def test_policy_test_broken_test_file_is_a_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "t.yaml").write_text(
+        f"policy: {POLICIES / 'default.yaml'}\n"
+        "cases:\n"
+        "  - name: bad category\n"
+        "    facts: {tenant: acme-law, source_jurisdiction: EU, category: secret}\n"
+        "    expect: {action: allow}\n"
+    )
+    (tmp_path / "u.yaml").write_text("policy: missing.yaml\ncases: []\n")
+    assert main(["policy", "test", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "t.yaml:4: cases[0].facts.category: expected one of" in out
+    assert "policy file not found" in out
+
+
+def test_policy_test_empty_directory_fails(tmp_path: Path) -> None:
+    assert main(["policy", "test", str(tmp_path)]) == 1
+
+
+def test_policy_check_ok_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["policy", "check", str(POLICIES / "default.yaml")]) == 0
+    assert ": ok (sha256:" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((POLICIES / "deny_all.yaml").read_text().replace("local_only", "local"))
+    assert main(["policy", "check", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert f"{bad}:" in out and "rules[0].action" in out
+
+
+class KeywordDetector:
+    """A stand-in for the neighbouring detection stage (explain is tested, not detection)."""
+
+    def analyze(self, texts: Sequence[str]) -> list[SectionAnalysis]:
+        out = []
+        for text in texts:
+            category = Category.PRIVILEGED if "advice" in text else Category.PUBLIC
+            start = text.find("Jane Doe")
+            entities = (
+                (Entity(EntityType.PERSON, start, start + 8, 0.9, "test"),) if start >= 0 else ()
+            )
+            out.append(SectionAnalysis(category, {category: 0.9}, entities))
+        return out
+
+
+DOCUMENT = (
+    "INTRODUCTION\n\nJane Doe joined the firm in 2020 and leads the team.\n\n"
+    "LEGAL ADVICE\n\nOur advice on the claim is confidential between us.\n"
+)
+
+
+def test_explain_document_names_matching_rules_and_reasons() -> None:
+    engine = PolicyEngine.load(POLICIES / "default.yaml")
+    explanations = explain_document(
+        engine, DOCUMENT, "acme-law", "EU", KeywordDetector(), split_document
+    )
+    assert len(explanations) >= 2
+    decisions = [e.evaluation.decision.action.value for e in explanations]
+    assert "redact" in decisions and "local_only" in decisions
+    text = render_text(engine, explanations, show_headings=False)
+    assert "+ public-internal-pseudonymised (redact)" in text
+    assert "- privileged-stays-local (local_only): NO: category 'public' not in" in text
+    assert "+ privileged-stays-local (local_only)" in text
+    assert "Jane" not in text and "advice on the claim" not in text
+    data = to_json(explanations)
+    json.dumps(data)
+    assert {r["id"] for r in data[0]["rules"]} == {r.id for r in engine.policy.rules}
+
+
+def test_explain_cli_with_the_real_local_models(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tmp_path / "doc.txt"
+    doc.write_text(DOCUMENT)
+    code = main(
+        ["policy", "explain", "--policy", str(POLICIES / "default.yaml"), "--tenant",
+         "acme-law", "--json", str(doc)]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    if code == 2 and "bastion models build" in captured.err:
+        pytest.xfail("local model artifacts are not built on this checkout yet")
+    assert code == 0, captured.err
+    data = json.loads(captured.out)
+    assert data["tenant"] == "acme-law" and data["sections"]
+    for section in data["sections"]:
+        assert section["decision"]["rule_ids"]
+        assert "Jane" not in json.dumps(section)
+
+
+def test_explain_cli_refuses_unknown_tenant_and_missing_document(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = str(POLICIES / "default.yaml")
+    doc = tmp_path / "d.txt"
+    doc.write_text("hello")
+    assert main(["policy", "explain", "--policy", policy, "--tenant", "x", str(doc)]) == 2
+    assert main(["policy", "explain", "--policy", policy, str(doc)]) == 2  # 3 tenants
+    assert "--tenant is required" in capsys.readouterr().err
+    missing = str(tmp_path / "absent.txt")
+    assert main(["policy", "explain", "--policy", policy, "--tenant", "acme-law", missing]) == 2
