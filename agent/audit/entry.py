@@ -23,18 +23,23 @@ from bastion.errors import AuditError
 FORMAT_VERSION = 1
 
 KINDS = frozenset({"request", "section", "egress_block", "cloud_call", "answer", "error"})
-ACTIONS = frozenset({"", "allow", "redact", "local_only", "block", "review"})
 CATEGORIES = frozenset({"", *(c.value for c in Category)})
 ENTITY_TYPES = frozenset(e.value for e in EntityType)
 DESTINATION_KEYS = ("jurisdiction", "name", "provider", "region")
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-# Identifiers start with a letter, digit or underscore: besides keeping prose out, that
-# keeps spreadsheet formulas (=, +, -, @) out of CSV exports.
-_NONEMPTY_IDENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._:/+@=-]{0,127}")
+# Identifiers do not start with = + - @: besides keeping prose out, that keeps
+# spreadsheet formulas out of CSV exports.
+_NONEMPTY_IDENT = re.compile(r"[A-Za-z0-9_:.][A-Za-z0-9._:/+@=-]{0,127}")
 _IDENT = re.compile(f"(?:{_NONEMPTY_IDENT.pattern})?")
-_REASON = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.:=,/-]{0,95})?")
+_CALLER = re.compile(r"(?:[A-Za-z0-9_:.\[(][ -~]{0,255})?")  # printable ASCII, one line
+_ACTION = re.compile(r"(?:[a-z][a-z_]{0,31})?")  # policy actions and pipeline verbs
 _STATUS = re.compile(r"[A-Za-z_]{0,32}")
+# A reason is a short line written by our code (or a policy author), never by a document:
+# no line breaks, invisible or control characters, no '@' (addresses), no run of nine or
+# more digits (card, account, phone and national numbers), at most 256 characters.
+_REASON_MAX = 256
+_LONG_NUMBER = re.compile(r"(?:\d[\s./-]?){9,}")
 _MAX_LIST = 64
 
 
@@ -62,7 +67,7 @@ def _check_float(name: str, value: object) -> None:
         raise _fail(name, "must be a finite non-negative number")
 
 
-_IDENT_RULE = "must be an identifier ([A-Za-z0-9_] then [A-Za-z0-9._:/+@=-], <= 128 chars)"
+_IDENT_RULE = "must be an identifier ([A-Za-z0-9._:/+@=-], <= 128 chars, not starting with = + - @)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +102,8 @@ class AuditEntry:
         if self.kind not in KINDS:
             raise _fail("kind", f"must be one of {sorted(KINDS)}")
         _check_str("decision_id", self.decision_id, _NONEMPTY_IDENT, _IDENT_RULE)
-        for name in ("request_id", "tenant", "caller", "policy_version", "orchestration_mode"):
+        _check_str("caller", self.caller, _CALLER, "must be one line of printable ASCII")
+        for name in ("request_id", "tenant", "policy_version", "orchestration_mode"):
             _check_str(name, getattr(self, name), _IDENT, _IDENT_RULE)
         for name in ("document_sha256", "section_sha256", "sent_sha256", "response_sha256"):
             value = getattr(self, name)
@@ -110,10 +116,9 @@ class AuditEntry:
             _check_int("section_index", self.section_index)
         if self.category not in CATEGORIES:
             raise _fail("category", "must be a section category or empty")
-        if self.action not in ACTIONS:
-            raise _fail("action", f"must be one of {sorted(ACTIONS)}")
+        _check_str("action", self.action, _ACTION, "must be a lowercase word ([a-z_], <= 32)")
         _check_str("status", self.status, _STATUS, "must be a status word ([A-Za-z_], <= 32)")
-        _check_str("reason", self.reason, _REASON, "must be a short code ([A-Za-z0-9_.:=,/-])")
+        self._check_reason()
         self._check_counts()
         self._check_lists()
         self._check_destination()
@@ -126,6 +131,15 @@ class AuditEntry:
         object.__setattr__(self, "model_versions", tuple(self.model_versions))
         if self.destination is not None:
             object.__setattr__(self, "destination", dict(sorted(self.destination.items())))
+
+    def _check_reason(self) -> None:
+        r = self.reason
+        if not isinstance(r, str) or len(r) > _REASON_MAX:
+            raise _fail("reason", f"must be a string of at most {_REASON_MAX} characters")
+        if not r.isprintable() or "@" in r or r[:1] in ("=", "+", "-", " "):
+            raise _fail("reason", "must be one printable line without '@' or a leading = + -")
+        if _LONG_NUMBER.search(r):
+            raise _fail("reason", "must not contain a number of nine or more digits")
 
     def _check_counts(self) -> None:
         if not isinstance(self.entity_counts, Mapping):

@@ -51,7 +51,6 @@ CSV_COLUMNS = ["id", "v", *ENTRY_FIELDS]
 _JSON_FIELDS = {"entity_counts", "rule_ids", "model_versions", "destination"}
 _INT_FIELDS = {"bytes_sent", "v"}
 _FLOAT_FIELDS = {"time", "latency_ms"}
-_WITHHELD_ACTIONS = ("block", "local_only", "review")
 
 
 class ExportInvalid(AuditError):
@@ -100,47 +99,60 @@ def iso(t: float) -> str:
 
 
 # -- residency summary ------------------------------------------------------------------
+def _bump(slot: dict[str, Any], **amounts: int) -> None:
+    for k, v in amounts.items():
+        slot[k] = slot.get(k, 0) + v
+
+
 def residency_summary(entries: Iterable[AuditEntry]) -> dict[str, Any]:
-    """What left (``cloud_call`` entries with a destination), where, and under which rules."""
+    """What left the premises, where to, under which rules - and what was withheld.
+
+    Sends are ``cloud_call`` entries with a destination (calls and bytes per destination
+    and jurisdiction); sent sections are ``section`` entries with a destination (counted
+    per rule that allowed them). Everything else of kind ``section`` or ``egress_block``
+    was withheld and is counted by policy action and by status.
+    """
     by_dest: dict[tuple[str, str, str, str], dict[str, int]] = {}
     by_jur: dict[str, dict[str, int]] = {}
     by_rule: dict[str, dict[str, Any]] = {}
-    withheld = dict.fromkeys(_WITHHELD_ACTIONS, 0)
-    sections_by_action: dict[str, int] = {}
-    calls = sent = blocks = total = 0
+    withheld_action: dict[str, int] = {}
+    withheld_status: dict[str, int] = {}
+    calls = sent_bytes = sent_sections = blocks = total = 0
     for e in entries:
         total += 1
-        if e.kind == "section":
-            key = e.action or "none"
-            sections_by_action[key] = sections_by_action.get(key, 0) + 1
-            if e.action in withheld:
-                withheld[e.action] += 1
-        elif e.kind == "egress_block":
-            blocks += 1
-        elif e.kind == "cloud_call" and e.destination is not None:
-            d = e.destination
+        d = e.destination
+        if e.kind == "cloud_call" and d is not None:
             calls += 1
-            sent += e.bytes_sent
+            sent_bytes += e.bytes_sent
             dk = (d["name"], d["provider"], d["region"], d["jurisdiction"])
-            slot = by_dest.setdefault(dk, {"calls": 0, "bytes": 0})
-            slot["calls"] += 1
-            slot["bytes"] += e.bytes_sent
-            jslot = by_jur.setdefault(d["jurisdiction"], {"calls": 0, "bytes": 0})
-            jslot["calls"] += 1
-            jslot["bytes"] += e.bytes_sent
+            _bump(by_dest.setdefault(dk, {}), calls=1, bytes=e.bytes_sent, sections=0)
+            _bump(by_jur.setdefault(d["jurisdiction"], {}), calls=1, bytes=e.bytes_sent)
+        elif e.kind == "section" and d is not None:
+            sent_sections += 1
+            dk = (d["name"], d["provider"], d["region"], d["jurisdiction"])
+            _bump(by_dest.setdefault(dk, {}), calls=0, bytes=0, sections=1)
+            _bump(by_jur.setdefault(d["jurisdiction"], {}), calls=0, bytes=0, sections=1)
             for rule in e.rule_ids or ("(no rule)",):
-                r = by_rule.setdefault(rule, {"calls": 0, "bytes": 0, "destinations": []})
-                r["calls"] += 1
-                r["bytes"] += e.bytes_sent
+                r = by_rule.setdefault(rule, {"sections": 0, "bytes": 0, "destinations": []})
+                _bump(r, sections=1, bytes=e.bytes_sent)
                 if d["name"] not in r["destinations"]:
                     r["destinations"].append(d["name"])
+        elif e.kind in ("section", "egress_block"):
+            blocks += e.kind == "egress_block"
+            action = e.action or "none"
+            withheld_action[action] = withheld_action.get(action, 0) + 1
+            status = e.status or "none"
+            withheld_status[status] = withheld_status.get(status, 0) + 1
     for r in by_rule.values():
         r["destinations"].sort()
+    for slot in by_jur.values():
+        slot.setdefault("sections", 0)
     return {
         "entries": total,
         "left": {
-            "calls": calls,
-            "bytes": sent,
+            "cloud_calls": calls,
+            "bytes": sent_bytes,
+            "sections": sent_sections,
             "by_destination": [
                 {"name": k[0], "provider": k[1], "region": k[2], "jurisdiction": k[3], **v}
                 for k, v in sorted(by_dest.items())
@@ -148,8 +160,11 @@ def residency_summary(entries: Iterable[AuditEntry]) -> dict[str, Any]:
             "by_jurisdiction": dict(sorted(by_jur.items())),
             "by_rule": dict(sorted(by_rule.items())),
         },
-        "withheld": {"sections_by_action": withheld, "egress_blocks": blocks},
-        "sections_by_action": dict(sorted(sections_by_action.items())),
+        "withheld": {
+            "sections_by_action": dict(sorted(withheld_action.items())),
+            "sections_by_status": dict(sorted(withheld_status.items())),
+            "egress_blocks": blocks,
+        },
     }
 
 
@@ -167,31 +182,39 @@ def _report_md(
         "",
         "## What left the premises",
         "",
-        f"{left['calls']} cloud calls, {left['bytes']} bytes in total.",
+        f"{left['cloud_calls']} cloud calls carrying {left['bytes']} bytes; "
+        f"{left['sections']} sections sent.",
         "",
-        "| destination | provider | region | jurisdiction | calls | bytes |",
-        "|---|---|---|---|---:|---:|",
+        "| destination | provider | region | jurisdiction | calls | bytes | sections |",
+        "|---|---|---|---|---:|---:|---:|",
     ]
     for d in left["by_destination"]:
         lines.append(
             f"| {d['name']} | {d['provider']} | {d['region']} | {d['jurisdiction']} "
-            f"| {d['calls']} | {d['bytes']} |"
+            f"| {d['calls']} | {d['bytes']} | {d['sections']} |"
         )
-    lines += ["", "| jurisdiction | calls | bytes |", "|---|---:|---:|"]
+    lines += ["", "| jurisdiction | calls | bytes | sections |", "|---|---:|---:|---:|"]
     for j, v in left["by_jurisdiction"].items():
-        lines.append(f"| {j} | {v['calls']} | {v['bytes']} |")
-    lines += ["", "| rule | calls | bytes | destinations |", "|---|---:|---:|---|"]
+        lines.append(f"| {j} | {v['calls']} | {v['bytes']} | {v['sections']} |")
+    lines += ["", "| rule | sections sent | bytes | destinations |", "|---|---:|---:|---|"]
     for rule, v in left["by_rule"].items():
-        lines.append(f"| {rule} | {v['calls']} | {v['bytes']} | {', '.join(v['destinations'])} |")
+        lines.append(
+            f"| {rule} | {v['sections']} | {v['bytes']} | {', '.join(v['destinations'])} |"
+        )
     w = res["withheld"]
     lines += [
         "",
         "## What was withheld",
         "",
-        "| reason | sections |",
+        f"The egress re-check stopped {w['egress_blocks']} sections.",
+        "",
+        "| policy action | sections |",
         "|---|---:|",
-        *(f"| policy action `{a}` | {n} |" for a, n in w["sections_by_action"].items()),
-        f"| egress re-check blocked a send | {w['egress_blocks']} |",
+        *(f"| {a} | {n} |" for a, n in w["sections_by_action"].items()),
+        "",
+        "| status | sections |",
+        "|---|---:|",
+        *(f"| {a} | {n} |" for a, n in w["sections_by_status"].items()),
         "",
         "## How to verify",
         "",
