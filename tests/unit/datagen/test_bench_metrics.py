@@ -1,0 +1,84 @@
+"""The benchmark's scoring: matching, leak rates, categories and the docs rewrite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import bench.detect_bench as bench
+from bench.detect_bench import Prediction, agreement, evaluate, iou, match_strict, normalise, redact
+from models.datagen import Sample, generate
+
+
+def _sample(text: str, spans: tuple[tuple[int, int, str], ...], category: str = "hr") -> Sample:
+    return Sample(id="s", text=text, spans=spans, category=category, kind="t", locale="en_GB")
+
+
+def test_iou_and_one_to_one_matching() -> None:
+    assert iou((0, 10, "PERSON"), (5, 15, "PERSON")) == pytest.approx(5 / 15)
+    assert iou((0, 4, "PERSON"), (4, 8, "PERSON")) == 0.0
+    gold = [(0, 8, "PERSON"), (10, 20, "EMAIL_ADDRESS")]
+    pred = [(0, 8, "PERSON"), (1, 8, "PERSON"), (10, 20, "PERSON")]
+    mg, mp = match_strict(gold, pred)
+    assert mg == {0} and mp == {0}  # wrong type never matches; a duplicate matches once
+
+
+def test_perfect_predictions_score_one_and_leak_nothing() -> None:
+    samples = generate("test", 40, 3)
+    preds = [Prediction(list(s.spans), s.category) for s in samples]
+    m = evaluate(samples, preds)
+    assert m["strict"]["f1"] == 1.0 and m["any"]["r"] == 1.0
+    assert m["leak_chars"] == 0.0 and m["leak_values"] == 0.0
+    assert m["category"]["accuracy"] == 1.0 and m["category"]["macro_f1"] == 1.0
+
+
+def test_missed_and_partial_spans_leak() -> None:
+    text = "Jane Doe lives at 1 High St; call Jane Doe on 0207 946 0000."
+    s = _sample(text, ((0, 8, "PERSON"), (34, 42, "PERSON"), (46, 59, "PHONE_NUMBER")))
+    # first name found, the second mention missed, the phone only half covered
+    m = evaluate([s], [Prediction([(0, 8, "PERSON"), (46, 50, "PHONE_NUMBER")], "hr")])
+    assert m["strict"]["r"] == pytest.approx(1 / 3)
+    assert m["any"]["r"] == pytest.approx(2 / 3)
+    # both mentions count as leaked values: the name is still in the redacted text
+    assert m["leak_values"] == pytest.approx(2 / 3)
+    assert 0 < m["leak_chars"] < 1
+    assert m["leak"] == max(m["leak_chars"], m["leak_values"])
+
+
+def test_wrong_type_overlap_counts_for_any_overlap_not_strict() -> None:
+    s = _sample("Contact jane@example.com today please", ((8, 24, "EMAIL_ADDRESS"),))
+    m = evaluate([s], [Prediction([(8, 24, "PERSON")], "public")])
+    assert m["strict"]["r"] == 0.0 and m["any"]["r"] == 1.0 and m["leak"] == 0.0
+    assert m["category"]["accuracy"] == 0.0
+
+
+def test_normalise_folds_obfuscation() -> None:
+    assert normalise("DE89\u200b 3704\n0044") == normalise("de89 3704 0044")
+    assert normalise("\uff10\uff17\uff17") == " 077 "
+    assert normalise("jane [at] example [dot] com") == " jane at example dot com "
+
+
+def test_redact_merges_overlaps() -> None:
+    assert redact("abcdefghij", [(0, 4, "A"), (2, 6, "B"), (8, 10, "C")]) == "<A>gh<C>"
+
+
+def test_agreement_is_dice_over_strict_matches() -> None:
+    a = [Prediction([(0, 4, "PERSON"), (6, 9, "IP_ADDRESS")])]
+    b = [Prediction([(0, 4, "PERSON")])]
+    assert agreement(a, b) == pytest.approx(2 / 3)
+    assert agreement(a, a) == 1.0
+
+
+def test_write_docs_replaces_only_the_detection_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "benchmarks.md"
+    monkeypatch.setattr(bench, "DOCS", docs)
+    bench.write_docs("first")
+    assert bench.BEGIN in docs.read_text() and "first" in docs.read_text()
+    docs.write_text("# Benchmarks\n\n## Audit\nkeep me\n\n" + docs.read_text().split("\n\n", 1)[1])
+    bench.write_docs("second")
+    text = docs.read_text()
+    assert "keep me" in text and "second" in text and "first" not in text
+    assert text.count(bench.BEGIN) == 1
