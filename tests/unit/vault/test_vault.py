@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import shutil
 import sqlite3
 import threading
@@ -78,6 +79,17 @@ def test_reidentify_multiword_types_and_leaves_unknown_alone(tmp_path: Path) -> 
     )
 
 
+_DOC_IDS = itertools.count()
+_VAULTS: list[Vault] = []
+
+
+def _shared_vault(factory: pytest.TempPathFactory) -> Vault:
+    """One vault for all examples (a fresh document each): examples stay fast."""
+    if not _VAULTS:
+        _VAULTS.append(Vault.open(factory.mktemp("shared"), KEY))
+    return _VAULTS[0]
+
+
 _VALUES = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="<>[]{}_"),
     min_size=1,
@@ -97,7 +109,7 @@ def test_reidentify_of_pseudonymised_text_is_the_original(
     tmp_path_factory: pytest.TempPathFactory,
     parts: list[tuple[EntityType, str, str]],
 ) -> None:
-    p = Vault.open(tmp_path_factory.mktemp("v"), KEY).for_document("t", "d")
+    p = _shared_vault(tmp_path_factory).for_document("t", f"d{next(_DOC_IDS)}")
     original = "".join(value + " " + glue for _, value, glue in parts)
     pseudonymised = "".join(p.placeholder(t, value) + " " + glue for t, value, glue in parts)
     # A document that already contains placeholder-like text ("Person 1") cannot be told
