@@ -155,3 +155,36 @@ def test_explain_cli_refuses_unknown_tenant_and_missing_document(
     assert "--tenant is required" in capsys.readouterr().err
     missing = str(tmp_path / "absent.txt")
     assert main(["policy", "explain", "--policy", policy, "--tenant", "acme-law", missing]) == 2
+
+
+def test_every_policy_subcommand_is_documented() -> None:
+    import argparse
+
+    from bastion.cli import build_parser
+
+    parser = build_parser()
+    top = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    policy = top.choices["policy"]
+    sub = next(a for a in policy._actions if isinstance(a, argparse._SubParsersAction))
+    docs = (ROOT / "docs" / "policy.md").read_text()
+    assert set(sub.choices) == {"check", "test", "explain"}
+    for name in sub.choices:
+        assert f"### `bastion policy {name}" in docs
+
+
+def test_public_api_is_pinned() -> None:
+    import agent.egress
+    import agent.policy
+    import agent.redact
+    import agent.vault
+
+    assert {"PolicyEngine", "SectionFacts", "Decision", "Action"} <= set(agent.policy.__all__)
+    assert set(agent.vault.__all__) == {
+        "DEFAULT_TTL_S",
+        "DocumentPseudonyms",
+        "Vault",
+        "key_id",
+        "rotate_key",
+    }
+    assert set(agent.redact.__all__) == {"Redaction", "redact"}
+    assert {"EgressChecker", "EgressViolation"} <= set(agent.egress.__all__)
