@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 _ANSWER = re.compile(
-    r"^\s*\**\s*(?:final\s+)?answer\s*\**\s*[:=-]\s*", re.IGNORECASE | re.MULTILINE
+    r"^\s*\**\s*(?:final\s+)?answer\s*\**\s*[:=-]\s*\**\s*", re.IGNORECASE | re.MULTILINE
 )
 _CONFIDENCE = re.compile(
     r"confidence\s*\**\s*[:=-]?\s*\**\s*(\d{1,3}(?:\.\d+)?|\.\d+)\s*(%)?", re.IGNORECASE

@@ -17,7 +17,7 @@ from tests.fakes.openai_server import FakeVendor, Recorded, Reply
 from tests.integration.cloud.conftest import serving
 
 
-def by_role(**texts: str):  # type: ignore[no-untyped-def]
+def by_role(**texts: str):
     """A responder choosing the reply by the role named in the system prompt."""
 
     def respond(rec: Recorded) -> Reply:
@@ -30,7 +30,7 @@ def by_role(**texts: str):  # type: ignore[no-untyped-def]
     return respond
 
 
-def three(vendor: FakeVendor, tmp_path: Path, **top: object):  # type: ignore[no-untyped-def]
+def three(vendor: FakeVendor, tmp_path: Path, **top: object):
     providers = [
         provider("a", vendor.base_url, strength=1, cost_per_1k_input=1.0, cost_per_1k_output=2.0),
         provider("b", vendor.base_url, strength=1),

@@ -16,7 +16,7 @@ from tests.fakes.openai_server import FakeVendor, Reply
 from tests.integration.cloud.conftest import serving
 
 
-async def refused(stub, req) -> grpc.aio.AioRpcError:  # type: ignore[no-untyped-def]
+async def refused(stub, req) -> grpc.aio.AioRpcError:
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await stub.Orchestrate(req)
     return err.value
