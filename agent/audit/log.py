@@ -33,7 +33,7 @@ import sqlite_utils
 from agent.audit import store
 from agent.audit.entry import AuditEntry
 from agent.audit.heads import HeadError, KeyRecord, TreeHead
-from agent.audit.merkle import HASH_SIZE, CompactRange, hash_leaf
+from agent.audit.merkle import HASH_SIZE, CompactRange, hash_leaves
 from bastion.crypto import IntegrityError, SigningKey, VerifyKey
 from bastion.errors import AuditError
 
@@ -270,12 +270,12 @@ class AuditLog:
                 try:
                     tree = self._reload_if_moved()
                     start = tree.size
-                    rows = []
-                    append = tree.append
-                    for i, (e, leaf) in enumerate(zip(entries, leaves, strict=True)):
-                        h = hash_leaf(leaf)
-                        append(h)
-                        rows.append((start + i, e.time, e.tenant, e.kind, leaf, h))
+                    hashes = hash_leaves(leaves)
+                    tree.extend(hashes)
+                    rows = [
+                        (start + i, e.time, e.tenant, e.kind, leaf, h)
+                        for i, (e, leaf, h) in enumerate(zip(entries, leaves, hashes, strict=True))
+                    ]
                     conn.executemany(
                         "INSERT INTO entries (id, time, tenant, kind, leaf, leaf_hash) "
                         "VALUES (?, ?, ?, ?, ?, ?)",

@@ -66,16 +66,50 @@ class CompactRange:
         for h in leaf_hashes:
             self.append(h)
 
+    def extend_aligned(self, nodes: Sequence[bytes], count: int) -> None:
+        """Append ``count`` leaves given as their own compact range (``nodes``).
+
+        Valid when every subtree already here is larger than ``count`` leaves, i.e. when
+        ``size`` is a multiple of the next power of two at or above ``count``; merging
+        happens when ``count`` is that power of two itself.
+        """
+        if count <= 0:
+            return
+        span = 1 << (count - 1).bit_length()
+        if self.size % span or len(nodes) != bin(count).count("1"):
+            raise ProofError("subtree is not aligned with the compact range")
+        if count == span:  # one perfect subtree: may merge with equal-sized ones
+            h = nodes[0]
+            n = self.size // span
+            while n & 1:
+                h = hash_children(self.nodes.pop(), h)
+                n >>= 1
+            self.nodes.append(h)
+        else:
+            self.nodes.extend(nodes)
+        self.size += count
+
     def root(self) -> bytes:
-        if not self.nodes:
-            return EMPTY_ROOT
-        r = self.nodes[-1]
-        for h in reversed(self.nodes[:-1]):
-            r = hash_children(h, r)
-        return r
+        return root_of_range(self.nodes)
 
     def copy(self) -> CompactRange:
         return CompactRange(self.size, self.nodes)
+
+
+def root_of_range(nodes: Sequence[bytes]) -> bytes:
+    """The tree root from a compact range (largest subtree first)."""
+    if not nodes:
+        return EMPTY_ROOT
+    r = nodes[-1]
+    for h in reversed(nodes[:-1]):
+        r = hash_children(h, r)
+    return r
+
+
+def hash_leaves(leaves: Iterable[bytes]) -> list[bytes]:
+    """Leaf hashes of many entries at once (the hot loop of append and verify)."""
+    sha = hashlib.sha256
+    return [sha(_LEAF + leaf).digest() for leaf in leaves]
 
 
 def root_of(leaf_hashes: Iterable[bytes]) -> bytes:
@@ -109,6 +143,17 @@ class MerkleTree:
     def _check_size(self, size: int) -> None:
         if not 0 <= size <= self.size:
             raise ProofError(f"tree size {size} is outside [0, {self.size}]")
+
+    def prefix_range(self, size: int) -> list[bytes]:
+        """The compact range of the first ``size`` leaves, read from the stored levels."""
+        self._check_size(size)
+        nodes: list[bytes] = []
+        start = 0
+        for level in range(size.bit_length() - 1, -1, -1):
+            if size >> level & 1:
+                nodes.append(self._levels[level][start >> level])
+                start += 1 << level
+        return nodes
 
     def root(self, size: int | None = None) -> bytes:
         size = self.size if size is None else size

@@ -28,7 +28,7 @@ from agent.audit import store
 from agent.audit.entry import AuditEntry, InvalidAuditEntry
 from agent.audit.heads import HeadError, TreeHead, TrustedKeys, trusted_keys
 from agent.audit.log import _unpack, read_heads, read_keys, read_log_id, read_witness
-from agent.audit.merkle import CompactRange, hash_leaf
+from agent.audit.merkle import CompactRange, MerkleTree, hash_leaves, root_of_range
 from bastion.crypto import VerifyKey
 from bastion.errors import AuditError
 
@@ -130,54 +130,73 @@ def _check_heads(
     return by_size
 
 
+_CHUNK_BITS = 13  # verify 8192 leaves at a time: one perfect subtree per chunk
+
+
+def _first_gap(ids: Sequence[int], start: int) -> str:
+    for offset, eid in enumerate(ids):
+        if eid != start + offset:
+            return (
+                f"entry {start + offset} is missing (next entry is {eid}): entries were deleted"
+                if eid > start + offset
+                else f"entry {eid} is out of order"
+            )
+    raise AssertionError("no gap found")  # pragma: no cover - callers saw one
+
+
 def _replay(db: sqlite_utils.Database, by_size: dict[int, SourcedHead], deep: bool) -> int:
-    conn = db.conn
+    """Rebuild the tree chunk by chunk and compare it with every head and the state.
+
+    Each full chunk of 2^13 leaves is reduced to one perfect subtree (list-speed hashing)
+    and merged into the running compact range; a head inside a chunk is checked against
+    the running range plus the chunk's own prefix range.
+    """
+    chunk = 1 << _CHUNK_BITS
     tree = CompactRange()
-    append = tree.append
-    checkpoints = sorted(s for s in by_size if s > 0)
-    next_i = 0
-    next_size = checkpoints[0] if checkpoints else -1
+    pending = sorted(s for s in by_size if s > 0)
+    p = 0
     last_good = 0
-    expected = 0
-    cursor = conn.execute("SELECT id, leaf, leaf_hash FROM entries ORDER BY id")
+    cursor = db.conn.execute("SELECT id, leaf, leaf_hash FROM entries ORDER BY id")
     while True:
-        rows = cursor.fetchmany(8192)
+        rows = cursor.fetchmany(chunk)
         if not rows:
             break
-        for eid, leaf, stored in rows:
-            if eid != expected:
-                raise VerificationFailed(
-                    f"entry {expected} is missing (next entry is {eid}): entries were deleted"
-                    if eid > expected
-                    else f"entry {eid} is out of order"
-                )
-            h = hash_leaf(leaf)
-            if h != stored:
-                raise VerificationFailed(f"entry {eid}: content does not match its recorded hash")
-            if deep:
+        start = tree.size
+        ids, leaves, stored = zip(*rows, strict=True)
+        if ids[0] != start or ids[-1] != start + len(ids) - 1:
+            raise VerificationFailed(_first_gap(ids, start))
+        hashes = hash_leaves(leaves)
+        if hashes != list(stored):
+            bad = next(i for i, (h, s) in enumerate(zip(hashes, stored, strict=True)) if h != s)
+            raise VerificationFailed(
+                f"entry {start + bad}: content does not match its recorded hash"
+            )
+        if deep:
+            for offset, leaf in enumerate(leaves):
                 try:
                     AuditEntry.from_canonical(bytes(leaf))
                 except InvalidAuditEntry as exc:
-                    raise VerificationFailed(f"entry {eid}: {exc}") from None
-            append(h)
-            expected += 1
-            if expected == next_size:
-                sh = by_size[next_size]
-                if tree.root() != sh.head.root:
-                    raise VerificationFailed(
-                        f"entries {last_good}..{next_size - 1} do not match {sh.source} "
-                        f"(size {next_size}): an entry was modified, deleted, inserted or reordered"
-                    )
-                last_good = next_size
-                next_i += 1
-                next_size = checkpoints[next_i] if next_i < len(checkpoints) else -1
-    n = expected
-    if next_size != -1:
-        sh = by_size[max(checkpoints)]
+                    raise VerificationFailed(f"entry {start + offset}: {exc}") from None
+        sub = MerkleTree(hashes)
+        end = start + len(hashes)
+        while p < len(pending) and pending[p] <= end:
+            size = pending[p]
+            sh = by_size[size]
+            if root_of_range(tree.nodes + sub.prefix_range(size - start)) != sh.head.root:
+                raise VerificationFailed(
+                    f"entries {last_good}..{size - 1} do not match {sh.source} "
+                    f"(size {size}): an entry was modified, deleted, inserted or reordered"
+                )
+            last_good = size
+            p += 1
+        tree.extend_aligned(sub.prefix_range(len(hashes)), len(hashes))
+    n = tree.size
+    if p < len(pending):
+        sh = by_size[pending[-1]]
         raise VerificationFailed(
             f"log truncated: {sh.source} signs {sh.head.size} entries but the log holds {n}"
         )
-    row = conn.execute("SELECT size, nodes FROM tree_state WHERE id = 1").fetchone()
+    row = db.conn.execute("SELECT size, nodes FROM tree_state WHERE id = 1").fetchone()
     if row is None or int(row[0]) != n or _unpack(bytes(row[1])) != tree.nodes:
         raise VerificationFailed(
             f"stored tree state does not match entries 0..{n - 1} "

@@ -236,3 +236,22 @@ def test_entries_built_from_a_pii_document_carry_none_of_its_values(tmp_path: Pa
     assert leaked == []
     # The check is live: the document itself does contain the values.
     assert all(v in text for vs in PII_VALUES.values() for v in vs)
+
+
+def test_canonical_bytes_equal_a_sorted_dump() -> None:
+    from agent.audit.entry import canonical_json
+
+    names = {f.name for f in __import__("dataclasses").fields(AuditEntry)}
+    for i in range(25):
+        e = make_entry(i)
+        assert set(e.to_dict()) == names | {"v"}
+        assert e.canonical_bytes() == canonical_json(e.to_dict())
+    odd = AuditEntry(
+        kind="cloud_call",
+        decision_id="d",
+        time=T0,
+        entity_counts={"SECRET": 1, "EMAIL_ADDRESS": 2},
+        destination={"region": "r", "name": "n", "provider": "p", "jurisdiction": "j"},
+        reason="naïve café",
+    )
+    assert odd.canonical_bytes() == canonical_json(odd.to_dict())

@@ -138,3 +138,35 @@ def test_compact_range_rejects_a_state_that_does_not_fit_its_size() -> None:
     except merkle.ProofError:
         return
     raise AssertionError("inconsistent compact range accepted")
+
+
+@FAST
+@given(st.data())
+def test_aligned_extension_and_prefix_ranges_agree_with_leaf_by_leaf(data: st.DataObject) -> None:
+    bits = data.draw(st.integers(min_value=0, max_value=5))
+    chunk = 1 << bits
+    chunks = data.draw(st.integers(min_value=0, max_value=6))
+    tail = data.draw(st.integers(min_value=0, max_value=chunk - 1))
+    leaves = _leaves(chunks * chunk + tail)
+    tree = merkle.CompactRange()
+    for c in range(chunks):
+        sub = merkle.MerkleTree(leaves[c * chunk : (c + 1) * chunk])
+        tree.extend_aligned(sub.prefix_range(chunk), chunk)
+    last = merkle.MerkleTree(leaves[chunks * chunk :])
+    tree.extend_aligned(last.prefix_range(tail), tail)
+    assert tree.size == len(leaves)
+    assert tree.root() == _reference_root(leaves)
+    whole = merkle.MerkleTree(leaves)
+    for m in range(len(leaves) + 1):
+        assert merkle.root_of_range(whole.prefix_range(m)) == _reference_root(leaves[:m])
+
+
+def test_extend_aligned_refuses_a_misaligned_subtree() -> None:
+    tree = merkle.CompactRange()
+    tree.extend(_leaves(3))
+    sub = merkle.MerkleTree(_leaves(4))
+    try:
+        tree.extend_aligned(sub.prefix_range(4), 4)
+    except merkle.ProofError:
+        return
+    raise AssertionError("misaligned subtree accepted")

@@ -17,6 +17,15 @@ from tests.unit.audit.helpers import FakeClock, attacker, entries, make_entry
 N = 40  # entries; heads every 10 -> heads at 10, 20, 30, 40
 
 
+@pytest.fixture(autouse=True, params=[3, 13], ids=["chunks-of-8", "chunks-of-8192"])
+def chunk_bits(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Run the suite with heads falling inside, across and at the end of verify chunks."""
+    import agent.audit.verify as verify_mod
+
+    monkeypatch.setattr(verify_mod, "_CHUNK_BITS", request.param)
+    return int(request.param)
+
+
 @pytest.fixture
 def built(config: AuditConfig, clock: FakeClock) -> AuditConfig:
     with AuditLog.open(config, clock=clock) as log:
