@@ -2,10 +2,20 @@
 
 from agent.egress.checker import (
     MIN_ORIGINAL_CHARS,
+    WHOLE_REQUEST,
     EgressChecker,
     EgressViolation,
     Scanner,
     ViolationKind,
+    by_section,
 )
 
-__all__ = ["MIN_ORIGINAL_CHARS", "EgressChecker", "EgressViolation", "Scanner", "ViolationKind"]
+__all__ = [
+    "MIN_ORIGINAL_CHARS",
+    "WHOLE_REQUEST",
+    "EgressChecker",
+    "EgressViolation",
+    "Scanner",
+    "ViolationKind",
+    "by_section",
+]

@@ -171,3 +171,31 @@ class EgressChecker:
 
 def _original_hit(offset: int, index: int) -> EgressViolation:
     return EgressViolation(ViolationKind.ORIGINAL_VALUE, offset, None, f"original #{index}")
+
+
+WHOLE_REQUEST = -1
+
+
+def by_section(
+    payload: bytes, violations: Sequence[EgressViolation], section_texts: Sequence[str]
+) -> dict[int, list[EgressViolation]]:
+    """Group violations by the outbound section whose text holds their offset, for a
+    per-section error. ``section_texts`` are the outbound texts in the order they were
+    serialized. Anything else (task instruction, headings, metadata, checker failures)
+    goes under ``WHOLE_REQUEST`` (-1)."""
+    text = bytes(payload).decode("utf-8", errors="replace")
+    ranges: list[tuple[int, int, int]] = []
+    cursor = 0
+    for index, section in enumerate(section_texts):
+        if not section:
+            continue
+        start = text.find(section, cursor)
+        if start == -1:
+            continue
+        ranges.append((start, start + len(section), index))
+        cursor = start + len(section)
+    grouped: dict[int, list[EgressViolation]] = {}
+    for v in violations:
+        owner = next((i for s, e, i in ranges if s <= v.offset < e), WHOLE_REQUEST)
+        grouped.setdefault(owner, []).append(v)
+    return grouped

@@ -193,9 +193,10 @@ class TenantFile:
         with self._lock, self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                # Expired rows go first: a new entry may reuse an expired placeholder.
+                conn.execute("DELETE FROM pseudonyms WHERE created_at < ?", (expire_before,))
                 for entry in entries:
                     self._insert(conn, document, entry, now)
-                conn.execute("DELETE FROM pseudonyms WHERE created_at < ?", (expire_before,))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

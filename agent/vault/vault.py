@@ -132,10 +132,9 @@ class Vault:
     ) -> Vault:
         if ttl_s <= 0:
             raise ValueError("ttl_s must be positive")
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        vault = cls(directory, key, clock, ttl_s)
         check_key(key)
-        return vault
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return cls(directory, key, clock, ttl_s)
 
     @property
     def key_id(self) -> str:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.domain import Entity, EntityType
-from agent.egress import EgressChecker, EgressViolation, ViolationKind
+from agent.egress import WHOLE_REQUEST, EgressChecker, EgressViolation, ViolationKind, by_section
 from agent.recognize import PatternEngine
 from bastion.errors import EgressBlocked
 from bastion.wire.v1 import cloud_pb2
@@ -140,3 +140,14 @@ def test_an_original_value_anywhere_in_the_payload_is_always_found(
     violations = CHECKER.check(payload(prefix + sent + suffix), frozenset(), [value])
     assert any(v.kind is ViolationKind.ORIGINAL_VALUE for v in violations)
     assert all(isinstance(v, EgressViolation) for v in violations)
+
+
+def test_violations_are_attributed_to_their_section() -> None:
+    texts = ["All fine here.", "Card 4111 1111 1111 1111 here.", "Mail Oliver Bennett now."]
+    data = payload(*texts, instruction="Check jane@example.com")
+    violations = CHECKER.check(data, frozenset({CARD, EMAIL}), ["Oliver Bennett"])
+    grouped = by_section(data, violations, texts)
+    assert sorted(grouped) == [WHOLE_REQUEST, 1, 2]
+    assert [v.entity_type for v in grouped[1]] == [CARD]
+    assert [v.kind for v in grouped[2]] == [ViolationKind.ORIGINAL_VALUE]
+    assert [v.entity_type for v in grouped[WHOLE_REQUEST]] == [EMAIL]

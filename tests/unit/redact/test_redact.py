@@ -172,3 +172,27 @@ def test_no_detected_value_appears_in_the_outbound_bytes(
     # is a value the detector missed in the first place (then the send is stopped).
     kinds = {v.kind for v in violations}
     assert kinds <= {ViolationKind.FORBIDDEN_ENTITY}, [str(v) for v in violations]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=st.lists(pieces, min_size=1, max_size=25))
+def test_reidentify_of_the_pseudonymised_section_is_the_original(
+    tmp_path_factory: pytest.TempPathFactory, parts: list[object]
+) -> None:
+    text, names = "", []
+    for part in parts:
+        if isinstance(part, tuple):
+            kind, value = part
+            if kind == "name":
+                names.append(Entity(P, len(text), len(text) + len(value), 0.9, "test"))
+            text += value + " "
+        else:
+            text += f"{part} "
+    detected = [*PATTERNS.analyze(text), *names]
+    everything = decision(**{t.value: RedactionMethod.PSEUDONYMISE for t in EntityType})
+    if not _VAULTS:
+        _VAULTS.append(Vault.open(tmp_path_factory.mktemp("shared"), KEY))
+    p = _VAULTS[0].for_document("acme-law", f"d{next(_DOC_IDS)}")
+    r = redact(text, detected, everything, p)
+    assert all(text[e.start : e.end] not in r.text for e in detected)
+    assert p.reidentify(r.text) == text

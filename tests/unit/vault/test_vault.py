@@ -232,6 +232,21 @@ def test_entries_expire_after_ttl(tmp_path: Path) -> None:
     assert fresh.purge_expired() == 1
 
 
+def test_an_expired_placeholder_can_be_issued_again(tmp_path: Path) -> None:
+    clock = Clock()
+    p = Vault.open(tmp_path, KEY, clock=clock, ttl_s=60).for_document("acme", "doc-1")
+    p.placeholder(P, "Jane Doe")
+    p.save()
+    del p
+    clock.now += 61
+    q = Vault.open(tmp_path, KEY, clock=clock, ttl_s=60).for_document("acme", "doc-1")
+    assert q.placeholder(P, "John Roe") == "<PERSON_1>"
+    q.save()  # the expired row goes, no conflict
+    del q
+    r = Vault.open(tmp_path, KEY, clock=clock, ttl_s=60).for_document("acme", "doc-1")
+    assert r.reidentify("<PERSON_1>") == "John Roe"
+
+
 def test_bad_key_and_ttl_are_refused(tmp_path: Path) -> None:
     with pytest.raises(IntegrityError):
         Vault.open(tmp_path, b"short")
