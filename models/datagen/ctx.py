@@ -127,9 +127,17 @@ class Ctx:
         return self.people[index]
 
     def person(self, index: int | None = None, *, short: bool = False) -> Ctx:
+        """A person; a cast member mentioned before is often referred to more briefly."""
+        known = index is not None and index < len(self.people)
         name = self.person_name(index)
-        if short:
-            name = surname(name)
+        if short or (known and self.chance(0.35)):
+            brief = surname(name)
+            given = given_name(name)
+            if not short and given and self.chance(0.3):
+                brief = given
+            elif not short and self.chance(0.4):
+                self.t(self.choice(("Mr ", "Ms ", "Dr ", "Mrs ", "Mr. ", "Ms. ")))
+            name = brief
         return self.e("PERSON", name)
 
     def org_name(self, index: int | None = None, flavour: str = "any") -> str:
@@ -208,4 +216,24 @@ def surname(name: str) -> str:
     parts = name.split()
     if len(parts) >= 2 and parts[0].isupper() and len(parts[0]) > 1:
         return parts[0]
+    for i, part in enumerate(parts[1:-1], start=1):
+        if part in _PARTICLES:  # "van der Sloot", "de la Fuente", "di Stefano"
+            return " ".join(parts[i:])
     return parts[-1]
+
+
+def given_name(name: str) -> str | None:
+    """The first name of a generated full name, or None when only an initial is known."""
+    if "," in name:
+        first = name.split(",", 1)[1].split()
+    else:
+        parts = name.split()
+        first = parts[1:2] if parts[0].isupper() and len(parts[0]) > 1 else parts[:1]
+    if not first or first[0].endswith(".") or len(first[0]) < 2:
+        return None
+    return first[0]
+
+
+_PARTICLES = frozenset(
+    {"van", "von", "de", "der", "den", "da", "di", "del", "della", "la", "le", "du"}
+)

@@ -12,6 +12,7 @@ import base64
 import json
 import random
 import string
+import unicodedata
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -191,6 +192,12 @@ def _digits(rng: random.Random, k: int) -> str:
     return _rand_chars(rng, string.digits, k)
 
 
+def ascii_fold(text: str) -> str:
+    """``Gérard`` -> ``Gerard``: what people do when a name becomes an email address."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+    return "".join(ch for ch in decomposed if ch.isascii() and not unicodedata.combining(ch))
+
+
 def group(text: str, size: int, sep: str = " ") -> str:
     return sep.join(text[i : i + size] for i in range(0, len(text), size))
 
@@ -286,9 +293,7 @@ class Values:
         words = [
             w for w in "".join(ch if ch.isalpha() or ch == " " else " " for ch in name).split()
         ]
-        ascii_words = [w.encode("ascii", "ignore").decode().lower() or "user" for w in words] or [
-            "user"
-        ]
+        ascii_words = [ascii_fold(w).lower() or "user" for w in words] or ["user"]
         first, last = ascii_words[0], ascii_words[-1]
         local = self.pick(
             (
@@ -313,7 +318,7 @@ class Values:
 
     def org_domain(self, org: str) -> str:
         word = "".join(ch for ch in org.split()[0].lower() if ch.isalnum())
-        word = word.encode("ascii", "ignore").decode() or "corp"
+        word = ascii_fold(word) or "corp"
         tld = {
             "en_US": "com",
             "en_GB": "co.uk",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from models.datagen.ctx import Ctx
 from models.datagen.kind import SentenceGen
+from models.datagen.kinds_test.topics_extra import EXTRA
 from models.datagen.sample import CATEGORIES
 
 # ---------------------------------------------------------------- public
@@ -365,6 +366,7 @@ TOPICS: dict[str, tuple[SentenceGen, ...]] = {
     "health": (hea_imaging, hea_prescription, hea_mental, hea_identifiers, hea_allergy, hea_gp),
     "privileged": (priv_counsel, priv_discovery, priv_marking, priv_exposure, priv_regulator),
 }
+TOPICS = {cat: gens + EXTRA[cat] for cat, gens in TOPICS.items()}
 assert set(TOPICS) == set(CATEGORIES)
 
 

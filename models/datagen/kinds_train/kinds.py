@@ -36,21 +36,20 @@ def _salutation(c: Ctx, index: int) -> None:
     c.nl(2)
 
 
+_SIGNOFFS = {
+    "de_DE": ("Mit freundlichen Grüßen", "Viele Grüße", "Beste Grüße"),
+    "fr_FR": ("Cordialement", "Bien à vous", "Salutations distinguées"),
+    "nl_NL": ("Met vriendelijke groet", "Groeten", "Hartelijke groet"),
+    "es_ES": ("Atentamente", "Un saludo", "Saludos cordiales"),
+    "it_IT": ("Cordiali saluti", "Distinti saluti", "Saluti"),
+}
+_EN_SIGNOFFS = ("Kind regards", "Best", "Regards", "Thanks", "Many thanks", "Best wishes")
+
+
 def _signature(c: Ctx, index: int, org_index: int = 0, flavour: str = "any") -> None:
-    c.t(
-        c.choice(
-            (
-                "Kind regards,",
-                "Best,",
-                "Regards,",
-                "Mit freundlichen Grüßen,",
-                "Cordialement,",
-                "Met vriendelijke groet,",
-                "Saluti,",
-                "Thanks,",
-            )
-        )
-    ).nl()
+    local = _SIGNOFFS.get(c.locale)
+    signoff = c.choice(local) if local and c.chance(0.7) else c.choice(_EN_SIGNOFFS)
+    c.t(signoff + c.choice((",", ",", "", " -"))).nl()
     c.person(index).nl()
     if c.chance(0.7):
         c.t(
@@ -114,7 +113,11 @@ def email_thread(c: Ctx, category: str) -> None:
     for turn in range(c.rng.randint(1, 3)):
         sender = turn % 2
         if turn:
-            c.nl().t(c.choice(("-----Original Message-----", "On ", "> "))).nl()
+            c.nl()
+            if c.chance(0.5):
+                c.t("-----Original Message-----").nl()
+            else:
+                c.t("On ").x(c.neg.event_date()).t(", ").person(1 - sender).t(" wrote:").nl()
         c.t("From: ").person(sender).t(" <").email(sender).t(">").nl()
         c.t("To: ").person(1 - sender).t(" <").email(1 - sender).t(">").nl()
         if c.chance(0.3):

