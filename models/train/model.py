@@ -1,0 +1,61 @@
+"""The section model: one MiniLM encoder pass, two heads.
+
+* token head: BIO tags over the model entity types (names, organisations, places, dates
+  of birth, context-dependent identifiers);
+* category head: the section category, from the mean of the token states.
+
+The encoder is uncased, so a small *case embedding* (``agent.classify.features``) is
+added to the word embeddings; it starts at zero, so training begins from the pretrained
+encoder exactly. A student keeps only some of the six pretrained layers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from torch import nn
+from transformers import BertConfig, BertModel
+
+from agent.classify.features import NUM_CASE_CLASSES
+
+
+def load_encoder(weights_dir: Path, keep_layers: Sequence[int]) -> BertModel:
+    """The pretrained encoder, cut down to ``keep_layers`` (indices of the 6 layers)."""
+    config = BertConfig.from_pretrained(str(weights_dir))
+    config.attn_implementation = "eager"
+    model = BertModel.from_pretrained(
+        str(weights_dir), config=config, add_pooling_layer=False, attn_implementation="eager"
+    )
+    layers = model.encoder.layer
+    model.encoder.layer = nn.ModuleList([layers[i] for i in keep_layers])
+    model.config.num_hidden_layers = len(keep_layers)
+    return model
+
+
+class SectionTagger(nn.Module):
+    """Encoder + case embedding + token head + category head."""
+
+    def __init__(self, encoder: BertModel, num_labels: int, num_categories: int) -> None:
+        super().__init__()
+        hidden = int(encoder.config.hidden_size)
+        self.encoder = encoder
+        self.case_embeddings = nn.Embedding(NUM_CASE_CLASSES, hidden)
+        nn.init.zeros_(self.case_embeddings.weight)
+        self.dropout = nn.Dropout(0.1)
+        self.token_head = nn.Linear(hidden, num_labels)
+        self.category_head = nn.Linear(hidden, num_categories)
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, case_ids: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        words = self.encoder.embeddings.word_embeddings(input_ids)
+        embeds = words + self.case_embeddings(case_ids)
+        states = self.encoder(inputs_embeds=embeds, attention_mask=attention_mask).last_hidden_state
+        states = self.dropout(states)
+        token_logits = self.token_head(states)
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)
+        pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+        category_logits = self.category_head(pooled)
+        return token_logits, category_logits

@@ -1,0 +1,68 @@
+"""BIO probabilities -> spans: continuation, word widening, thresholds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agent.classify.decode import decode_entities
+from agent.classify.features import Encoded
+from agent.domain import EntityType
+
+LABELS = ["O", "B-PERSON", "I-PERSON", "B-LOCATION", "I-LOCATION"]
+
+
+def _enc(text: str, pieces: list[tuple[int, int]]) -> Encoded:
+    n = len(pieces)
+    return Encoded(
+        ids=np.zeros(n, dtype=np.int64),
+        cases=np.zeros(n, dtype=np.int64),
+        starts=np.array([p[0] for p in pieces], dtype=np.int64),
+        ends=np.array([p[1] for p in pieces], dtype=np.int64),
+    )
+
+
+def _probs(tags: list[str]) -> np.ndarray:
+    out = np.full((len(tags), len(LABELS)), 0.01, dtype=np.float32)
+    for i, t in enumerate(tags):
+        out[i, LABELS.index(t)] = 0.96
+    return out
+
+
+def test_b_then_i_makes_one_span() -> None:
+    text = "Dear John Smith, hi"
+    enc = _enc(text, [(0, 4), (5, 9), (10, 15), (15, 16), (17, 19)])
+    ents = decode_entities(text, enc, _probs(["O", "B-PERSON", "I-PERSON", "O", "O"]), LABELS)
+    assert [(e.type, e.start, e.end) for e in ents] == [(EntityType.PERSON, 5, 15)]
+    assert text[ents[0].start : ents[0].end] == "John Smith"
+
+
+def test_two_b_tags_make_two_spans() -> None:
+    text = "Smith Jones"
+    enc = _enc(text, [(0, 5), (6, 11)])
+    ents = decode_entities(text, enc, _probs(["B-PERSON", "B-PERSON"]), LABELS)
+    assert [(e.start, e.end) for e in ents] == [(0, 5), (6, 11)]
+
+
+def test_partial_word_is_widened_to_the_whole_word() -> None:
+    text = "Mr Vandermeer left"
+    enc = _enc(text, [(0, 2), (3, 8), (8, 13), (14, 18)])
+    ents = decode_entities(text, enc, _probs(["O", "O", "B-PERSON", "O"]), LABELS)
+    assert [(e.start, e.end) for e in ents] == [(3, 13)]
+
+
+def test_below_threshold_is_not_an_entity() -> None:
+    text = "John"
+    enc = _enc(text, [(0, 4)])
+    probs = np.array([[0.6, 0.3, 0.05, 0.03, 0.02]], dtype=np.float32)
+    assert decode_entities(text, enc, probs, LABELS, threshold=0.5) == []
+    assert len(decode_entities(text, enc, probs, LABELS, threshold=0.3)) == 1
+
+
+def test_type_change_starts_a_new_span() -> None:
+    text = "Anna Berlin"
+    enc = _enc(text, [(0, 4), (5, 11)])
+    ents = decode_entities(text, enc, _probs(["B-PERSON", "I-LOCATION"]), LABELS)
+    assert [(e.type, e.start, e.end) for e in ents] == [
+        (EntityType.PERSON, 0, 4),
+        (EntityType.LOCATION, 5, 11),
+    ]

@@ -1,0 +1,78 @@
+"""Tokens, case classes and windows: the inputs training and run time share."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent.classify.features import (
+    CASE_DIGIT,
+    CASE_LOWER,
+    CASE_MIXED,
+    CASE_NO_LETTER,
+    CASE_TITLE,
+    CASE_UPPER,
+    CLS_ID,
+    SEP_ID,
+    encode,
+    load_tokenizer,
+    make_batch,
+    window_bounds,
+)
+from agent.classify.manifest import TOKENIZER_NAME, default_models_dir
+
+
+@pytest.mark.parametrize(
+    ("piece", "word_start", "expected"),
+    [
+        ("smith", True, CASE_LOWER),
+        ("Smith", True, CASE_TITLE),
+        ("SMITH", True, CASE_UPPER),
+        ("McDonald", True, CASE_MIXED),
+        ("J", True, CASE_TITLE),
+        ("J", False, CASE_UPPER),
+        ("1234", True, CASE_DIGIT),
+        (",", True, CASE_NO_LETTER),
+        ("Ölçü", True, CASE_TITLE),
+    ],
+)
+def test_case_class_table(piece: str, word_start: bool, expected: int) -> None:
+    from agent.classify.features import case_class
+
+    assert case_class(piece, word_start) == expected
+
+
+def test_encode_offsets_are_code_points_and_cases_see_original_case() -> None:
+    tok = load_tokenizer(default_models_dir() / TOKENIZER_NAME)
+    text = "Zoë 😀 met JOHN Smith"
+    enc = encode(tok, text)
+    pieces = [text[s:e] for s, e in zip(enc.starts, enc.ends, strict=True)]
+    assert "JOHN" in pieces and "Smith" in pieces
+    assert enc.cases[pieces.index("JOHN")] == CASE_UPPER
+    assert enc.cases[pieces.index("Smith")] == CASE_TITLE
+
+
+def test_encode_ignores_the_shipped_truncation() -> None:
+    tok = load_tokenizer(default_models_dir() / TOKENIZER_NAME)
+    enc = encode(tok, "word " * 1000)
+    assert len(enc) == 1000
+
+
+@pytest.mark.parametrize("n", [0, 1, 125, 126, 127, 300, 1000])
+def test_windows_cover_every_token_and_fit(n: int) -> None:
+    bounds = window_bounds(n, window=128, overlap=32)
+    covered = np.zeros(n, dtype=bool)
+    for a, b in bounds:
+        assert b - a <= 126
+        covered[a:b] = True
+    assert covered.all()
+    assert bounds[-1][1] == n
+
+
+def test_make_batch_pads_and_wraps_with_special_tokens() -> None:
+    ids = [np.array([5, 6, 7], dtype=np.int64), np.array([8], dtype=np.int64)]
+    cases = [np.array([2, 3, 4], dtype=np.int64), np.array([2], dtype=np.int64)]
+    b = make_batch(list(zip(ids, cases, strict=True)))
+    assert b.input_ids.tolist() == [[CLS_ID, 5, 6, 7, SEP_ID], [CLS_ID, 8, SEP_ID, 0, 0]]
+    assert b.attention_mask.tolist() == [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]
+    assert b.case_ids.tolist() == [[0, 2, 3, 4, 0], [0, 2, 0, 0, 0]]
