@@ -1,0 +1,103 @@
+"""Payment cards (Luhn) and IBANs (mod 97): identifiers whose check digit decides."""
+
+from __future__ import annotations
+
+import re
+
+from agent.domain import EntityType
+from agent.recognize.checksums import IBAN_LENGTHS, iban_valid, luhn_valid
+from agent.recognize.pattern import Pattern, PatternRecognizer
+
+# Numbers that merely look like cards: the nearest cue before them vetoes a match.
+REFERENCE_NUMBER_WORDS = (
+    "order", "order no", "order number", "invoice", "invoice no", "inv", "docket", "case no",
+    "case number", "reference", "ref", "tracking", "serial", "serial no", "ticket", "po",
+    "purchase order", "claim", "sku", "part no", "product code", "article", "isbn",
+    "bestellnummer", "rechnungsnummer", "aktenzeichen", "commande", "facture", "pedido",
+    "factura", "ordine", "fattura", "bestelling", "factuur",
+)  # fmt: skip
+
+CARD_CONTEXT = (
+    "card", "credit card", "debit card", "card number", "card no", "cc", "visa", "mastercard",
+    "amex", "american express", "maestro", "discover", "pan", "kreditkarte", "karte",
+    "kartennummer", "carte", "carte bancaire", "numéro de carte", "tarjeta", "tarjeta de crédito",
+    "carta", "carta di credito", "creditcard", "kaartnummer", "betaalkaart",
+)  # fmt: skip
+
+_CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|3[0689]|6")
+
+
+def _card_check(value: str) -> bool | None:
+    digits = re.sub(r"[ \-]", "", value)
+    if not 13 <= len(digits) <= 19 or not _CARD_PREFIX.match(digits):
+        return False
+    return luhn_valid(digits)
+
+
+def credit_card() -> PatternRecognizer:
+    edge_l, edge_r = r"(?<![\w\-.,/])", r"(?![\w\-]|[.,/]\d)"
+    return PatternRecognizer(
+        "credit_card",
+        EntityType.CREDIT_CARD,
+        [
+            # each length its own pattern: "4111 1111 1111 1111 202" must still yield the
+            # valid 16 digits when the 19 fail Luhn
+            Pattern("grouped 4-4-4-4", rf"{edge_l}\d{{4}}([ \-]?)\d{{4}}\1\d{{4}}\1\d{{4}}"
+                    rf"{edge_r}", 0.5),
+            Pattern("grouped 4-4-4-4-3", rf"{edge_l}\d{{4}}([ \-]?)\d{{4}}\1\d{{4}}\1\d{{4}}"
+                    rf"\1\d{{3}}{edge_r}", 0.5),
+            Pattern("grouped 4-4-4-1..3", rf"{edge_l}\d{{4}}([ \-]?)\d{{4}}\1\d{{4}}\1\d{{1,3}}"
+                    rf"{edge_r}", 0.5),
+            Pattern("amex 4-6-5", rf"{edge_l}3[47]\d{{2}}([ \-]?)\d{{6}}\1\d{{5}}{edge_r}", 0.5),
+            Pattern("plain 13-19", rf"{edge_l}\d{{13,19}}{edge_r}", 0.4),
+        ],
+        context=CARD_CONTEXT,
+        negative_context=REFERENCE_NUMBER_WORDS,
+        context_window=35,
+        numeric=True,
+        validator=_card_check,
+    )  # fmt: skip
+
+
+_IBAN_CHAR = re.compile(r"[A-Za-z0-9]")
+_SEPARATOR = re.compile(r"[ \t]|\r?\n")
+
+
+class IbanRecognizer(PatternRecognizer):
+    """An IBAN's length depends on its country: ``adjust`` cuts the match to that length,
+    so ``DE89 3704 0044 0532 0130 00 BIC COBADEFF`` ends before ``BIC``."""
+
+    def adjust(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        expected = IBAN_LENGTHS.get(text[start : start + 2].upper())
+        if expected is None:
+            return None
+        count, pos = 0, start
+        while pos < end and count < expected:
+            if _IBAN_CHAR.match(text, pos):
+                count += 1
+                pos += 1
+                continue
+            sep = _SEPARATOR.match(text, pos)
+            if sep is None:
+                return None
+            pos = sep.end()
+        if count < expected or (pos < len(text) and _IBAN_CHAR.match(text, pos)):
+            return None
+        return start, pos
+
+
+def iban() -> PatternRecognizer:
+    return IbanRecognizer(
+        "iban",
+        EntityType.IBAN_CODE,
+        [
+            Pattern(
+                "iban, spaced or not",
+                r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:(?:[ \t]|\r?\n)?[A-Za-z0-9]){11,30}",
+                0.5,
+            )
+        ],
+        context=("iban", "account", "bank", "konto", "compte", "cuenta", "conto", "rekening"),
+        numeric=True,
+        validator=iban_valid,
+    )

@@ -1,0 +1,105 @@
+"""National identifiers: US SSN, UK NHS number, UK NINO, passport numbers."""
+
+from __future__ import annotations
+
+from agent.domain import EntityType
+from agent.recognize.checksums import nhs_valid, nino_valid, ssn_valid
+from agent.recognize.contact import PHONE_CONTEXT
+from agent.recognize.financial import REFERENCE_NUMBER_WORDS
+from agent.recognize.pattern import Pattern, PatternRecognizer
+
+_L, _R = r"(?<![\w\-./])", r"(?![\w\-]|[./]\d)"
+
+
+def _ssn_check(value: str) -> bool | None:
+    # issuing rules, not a check digit: an invalid SSN is dropped, a valid one is not
+    # "validated" (it proves little), so it keeps its pattern score
+    return None if ssn_valid(value) else False
+
+
+def us_ssn() -> PatternRecognizer:
+    return PatternRecognizer(
+        "us_ssn",
+        EntityType.US_SSN,
+        [
+            Pattern("ssn dashed", rf"{_L}\d{{3}}-\d{{2}}-\d{{4}}{_R}", 0.5),
+            Pattern("ssn spaced or dotted", rf"{_L}\d{{3}}([ .])\d{{2}}\1\d{{4}}{_R}", 0.3),
+            Pattern("ssn plain", rf"{_L}\d{{9}}{_R}", 0.2),
+        ],
+        context=(
+            "ssn", "social security", "social security number", "social security no",
+            "social sec", "ss#", "ss #", "ssn#", "taxpayer id", "tin",
+        ),
+        negative_context=(*REFERENCE_NUMBER_WORDS, *PHONE_CONTEXT, "routing", "aba"),
+        context_boost=0.4,
+        numeric=True,
+        validator=_ssn_check,
+    )  # fmt: skip
+
+
+def uk_nhs() -> PatternRecognizer:
+    return PatternRecognizer(
+        "uk_nhs",
+        EntityType.UK_NHS,
+        [
+            Pattern("nhs 3-3-4", rf"{_L}\d{{3}}([ \-])\d{{3}}\1\d{{4}}{_R}", 0.3),
+            Pattern("nhs plain", rf"{_L}\d{{10}}{_R}", 0.2),
+        ],
+        context=(
+            "nhs", "nhs number", "nhs no", "national health service", "chi number", "patient",
+            "hcn", "health and care number",
+        ),
+        negative_context=(*REFERENCE_NUMBER_WORDS, *PHONE_CONTEXT),
+        numeric=True,
+        validator=nhs_valid,
+        # mod 11 rejects 10 of 11 lookalikes, not all: context lifts it to 1.0
+        validated_score=0.8,
+    )  # fmt: skip
+
+
+def _nino_check(value: str) -> bool | None:
+    return None if nino_valid(value) else False
+
+
+def uk_nino() -> PatternRecognizer:
+    return PatternRecognizer(
+        "uk_nino",
+        EntityType.UK_NINO,
+        [
+            Pattern(
+                "nino",
+                r"(?<![\w\-])[A-Z]{2}[ ]?\d{2}[ ]?\d{2}[ ]?\d{2}[ ]?[A-D](?![\w\-])",
+                0.6,
+            )
+        ],
+        context=(
+            "nino", "national insurance", "national insurance number", "ni number", "ni no",
+            "insurance number",
+        ),
+        numeric=True,
+        validator=_nino_check,
+    )  # fmt: skip
+
+
+def passport() -> PatternRecognizer:
+    return PatternRecognizer(
+        "passport",
+        EntityType.PASSPORT_NUMBER,
+        [
+            # 6-9 upper-case letters and digits with at least three digits (US/UK 9 digits,
+            # DE C01X00T47, FR 12AB34567, ES PAA123456, IT YA1234567, NL NXC8L4R71)
+            Pattern(
+                "passport number",
+                r"(?<![\w\-])(?=(?:[A-Z]*\d){3})[A-Z0-9]{6,9}(?![\w\-])",
+                0.55,
+            )
+        ],
+        context=(
+            "passport", "passport no", "passport number", "passport #", "travel document",
+            "reisepass", "reisepassnummer", "passnummer", "pass-nr", "passeport",
+            "numéro de passeport", "pasaporte", "número de pasaporte", "passaporto",
+            "paspoort", "paspoortnummer",
+        ),
+        context_required=True,
+        no_digits_between=True,
+    )  # fmt: skip

@@ -1,0 +1,221 @@
+"""High-precision PERSON and LOCATION hints from strong context.
+
+The ML model finds names, organisations and places in general; these patterns only fire
+where the context leaves little doubt: a title or salutation before a capitalised name
+("Dear Ms Okafor", "Herr Dr. Müller", "Patient: Jane Doe"), a street address ("12 High
+Street", "Hauptstraße 5", "12 rue de la Paix", "Calle Mayor 5", "Via Roma 10",
+"Keizersgracht 123") or a postcode in its national shape next to a city or state.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.domain import EntityType
+from agent.recognize.pattern import Anchor, Pattern, PatternRecognizer
+
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
+_LOWER = "a-zß-öø-ÿāăąćčďđēėęěğīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
+# one capitalised name token: Smith, O'Brien, McDonald, Müller-Lüdenscheidt, Núñez
+_TOKEN = (
+    rf"[{_UPPER}](?:['’][{_UPPER}])?[{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?"
+    rf"(?:['’\-][{_UPPER}]?[{_LOWER}]+)*"
+)
+_PARTICLE = r"(?:van|von|de|der|den|du|di|da|del|della|dos|le|la|ten|ter|zu|af|bin|al)"
+_NAME_PART = rf"(?:{_PARTICLE}\s+)*{_TOKEN}(?![\w])"
+_NAME_1_3 = rf"{_NAME_PART}(?:[ \t]+{_NAME_PART}){{0,2}}"
+_NAME_2_4 = rf"{_NAME_PART}(?:[ \t]+{_NAME_PART}){{1,3}}"
+
+_TITLE_WORDS = (
+    "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Professor", "Sir", "Dame", "Lord", "Lady",
+    "Herr", "Frau", "Monsieur", "Madame", "Mme", "Mlle", "Maître", "Señor", "Señora",
+    "Señorita", "Sr", "Sra", "Srta", "Doña", "Signor", "Signora", "Sig", "Sig.ra", "Dott",
+    "Dott.ssa", "Avv", "Dhr", "Mevr", "Mevrouw", "Meneer", "Mw", "heer", "mevrouw",
+)  # fmt: skip
+_SALUTATION_WORDS = (
+    "Dear", "Hello", "Hi", "Attn", "Attention", "Sehr geehrte", "Sehr geehrter", "Liebe",
+    "Lieber", "Liebes", "Hallo", "Cher", "Chère", "Bonjour", "Estimado", "Estimada",
+    "Querido", "Querida", "Hola", "Gentile", "Egregio", "Caro", "Cara", "Geachte", "Beste",
+)  # fmt: skip
+_LABEL_WORDS = (
+    "patient", "patient name", "name of patient", "name", "full name", "surname", "employee",
+    "employee name", "claimant", "applicant", "client name", "customer name",
+    "account holder", "account name", "cardholder", "card holder", "beneficiary", "borrower",
+    "guarantor", "tenant", "defendant", "plaintiff", "witness", "next of kin",
+    "emergency contact", "referred by", "patientin", "name des patienten",
+    "vorname und name", "nom", "nom du patient", "nom et prénom", "nombre",
+    "nombre del paciente", "paciente", "nome", "nome del paziente", "paziente", "naam",
+    "naam patiënt", "patiënt",
+)  # fmt: skip
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+_TITLE = _alternation(_TITLE_WORDS)
+_TITLES = rf"{_TITLE}\.?(?:[ \t]+{_TITLE}\.?)*"
+_SALUTATION = _alternation(_SALUTATION_WORDS)
+_LABEL = f"(?i:{_alternation(_LABEL_WORDS)})"
+
+# not names, although capitalised after a salutation or label
+_NOT_NAMES = frozenset({
+    "sir", "madam", "sirs", "all", "team", "colleague", "colleagues", "customer", "client",
+    "member", "members", "friends", "everyone", "valued", "partner", "partners", "board",
+    "committee", "hiring", "manager", "support", "sales", "unknown", "redacted", "not",
+    "none", "the", "this", "our", "your", "damen", "herren", "madame", "monsieur",
+    "señor", "señora", "signore", "heer", "mevrouw", "collega", "collègue",
+})  # fmt: skip
+_ORG_WORDS = frozenset({
+    "ltd", "limited", "inc", "llc", "gmbh", "ag", "sa", "sas", "sarl", "bv", "nv", "spa",
+    "srl", "plc", "llp", "corp", "corporation", "company", "group", "holdings", "bank",
+    "partners", "foundation", "trust", "hospital", "clinic", "university", "council",
+    "department", "ministry", "services", "solutions", "systems", "capital", "fund",
+})  # fmt: skip
+
+
+def _name_check(value: str) -> bool | None:
+    words = value.lower().replace(".", " ").split()
+    if not words or words[0] in _NOT_NAMES or any(w in _ORG_WORDS for w in words):
+        return False
+    return None
+
+
+def person_hints() -> PatternRecognizer:
+    return PatternRecognizer(
+        "person_hints",
+        EntityType.PERSON,
+        [
+            Pattern("title + name", rf"(?<![\w.]){_TITLES}[ \t]+(?P<n>{_NAME_1_3})", 0.75,
+                    group="n"),
+            Pattern("salutation + name", rf"(?<![\w]){_SALUTATION}[ \t]+(?:{_TITLES}[ \t]+)?"
+                    rf"(?P<n>{_NAME_1_3})", 0.7, group="n"),
+            Pattern("label: full name", rf"(?<![\w]){_LABEL}[ \t]*:[ \t]*(?:{_TITLES}[ \t]+)?"
+                    rf"(?P<n>{_NAME_2_4})", 0.8, group="n"),
+        ],
+        # every match starts with a title, a salutation or a label
+        anchor=Anchor(
+            sorted(
+                {w.split()[0].split(".")[0].lower() for w in _TITLE_WORDS + _SALUTATION_WORDS}
+                | {w.split()[0] for w in _LABEL_WORDS}
+            ),
+            leads=True,
+        ),
+        validator=_name_check,
+    )  # fmt: skip
+
+
+_STREET_EN = (
+    r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Close|Court|Ct"
+    r"|Place|Pl|Square|Sq|Terrace|Way|Crescent|Gardens|Grove|Hill|Row|Walk|Parkway|Pkwy"
+    r"|Highway|Hwy|Mews|Green|Circle|Cir|Trail|Plaza)\.?"
+)
+_CAP = rf"[{_UPPER}][{_LOWER}]+"
+_DE_STREET = r"(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig)"
+_DE_STREET_WORD = r"(?:Straße|Strasse|Str\.|Weg|Platz|Allee|Gasse|Ring|Damm|Ufer)"
+_NL_STREET = r"(?:straat|laan|weg|plein|gracht|kade|singel|dijk|steeg|hof|markt|dreef)"
+_FR_STREET = (
+    r"(?:rue|avenue|av\.|boulevard|bd|place|allée|allee|chemin|impasse|quai|cours|route"
+    r"|square)"
+)
+_FR_WORDS = rf"(?:[ \t]+(?:de|du|des|la|le|les|l'|d'|{_CAP}[\-'’]?)){{1,5}}"
+_ES_STREET = r"(?:Calle|C/|Avenida|Avda\.?|Av\.|Plaza|Pza\.|Paseo|Camino|Carrer|Ronda)"
+_IT_STREET = r"(?:Via|Viale|Piazza|P\.zza|Corso|Largo|Vicolo|Piazzale|Lungomare)"
+_LATIN_WORDS = rf"(?:[ \t]+(?:de|del|de la|los|las|di|della|delle|dei|San|Santa|{_CAP}))"
+_HOUSE = r"\d{1,5}[A-Za-z]?(?:[\-/]\d{1,4}[A-Za-z]?)?"
+# "Hauptstraße 5, 10115 Berlin": a postcode and city right after a street belong to it
+_POSTCODE_TAIL = rf"(?:,?[ \t]+(?:[DFEI]-)?\d{{5}}[ \t]+{_CAP}(?![\w]))?"
+_STREET_ANCHORS = (
+    "street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "drive", "dr", "boulevard",
+    "blvd", "close", "court", "ct", "place", "pl", "square", "sq", "terrace", "way",
+    "crescent", "gardens", "grove", "hill", "row", "walk", "parkway", "pkwy", "highway", "hwy",
+    "mews", "green", "circle", "cir", "trail", "plaza",
+    "rue", "avenue", "av", "boulevard", "bd", "place", "allée", "allee", "chemin", "impasse",
+    "quai", "cours", "route", "square",
+    "calle", "c/", "avenida", "avda", "plaza", "pza", "paseo", "camino", "carrer", "ronda",
+    "via", "viale", "piazza", "p.zza", "corso", "largo", "vicolo", "piazzale", "lungomare",
+)  # fmt: skip
+_DE_NL_SUFFIXES = (
+    "straße", "strasse", "str.", "weg", "platz", "allee", "gasse", "ring", "damm", "ufer",
+    "chaussee", "steig", "straat", "laan", "plein", "gracht", "kade", "singel", "dijk",
+    "steeg", "hof", "markt", "dreef",
+)  # fmt: skip
+_US_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV"
+    "|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
+)
+
+
+_ADDRESS_CONTEXT = (
+    "address", "addr", "street", "lives at", "resides at", "residing at", "home",
+    "anschrift", "adresse", "wohnhaft", "wohnort", "domicile", "demeurant", "dirección",
+    "domicilio", "indirizzo", "residente", "adres", "woonachtig", "postcode", "zip",
+    "city", "ort", "ville", "ciudad", "città", "plaats",
+)  # fmt: skip
+_ADDRESS_NEGATIVE = ("invoice", "order", "ref", "reference", "account", "case", "total")
+
+
+def _address(
+    name: str, patterns: list[Pattern], anchor: Anchor | None = None, *, numeric: bool = False
+) -> PatternRecognizer:
+    return PatternRecognizer(
+        name,
+        EntityType.LOCATION,
+        patterns,
+        context=_ADDRESS_CONTEXT,
+        negative_context=_ADDRESS_NEGATIVE,
+        context_window=50,
+        context_boost=0.25,
+        anchor=anchor,
+        numeric=numeric,
+        numeric_tail=40 if numeric else 0,
+    )
+
+
+def street_address() -> PatternRecognizer:
+    """English, French, Spanish and Italian street addresses, anchored on the street word."""
+    return _address(
+        "street_address",
+        [
+            Pattern("en street", rf"(?<![\w\-.]){_HOUSE},?[ \t]+(?:{_CAP}[ \t]+){{1,3}}"
+                    rf"{_STREET_EN}(?![\w])", 0.7),
+            Pattern("fr street", rf"(?<![\w\-.]){_HOUSE}(?:[ \t]?(?:bis|ter))?,?[ \t]+"
+                    rf"(?i:{_FR_STREET}){_FR_WORDS}(?![\w]){_POSTCODE_TAIL}", 0.7),
+            Pattern("es/it street", rf"(?<![\w])(?:{_ES_STREET}|{_IT_STREET}){_LATIN_WORDS}{{1,4}}"
+                    rf",?[ \t]+(?:n[º°o]\.?[ \t]*)?{_HOUSE}(?![\w]){_POSTCODE_TAIL}", 0.7),
+        ],
+        Anchor(_STREET_ANCHORS, before=70, reach=140),
+    )  # fmt: skip
+
+
+def street_address_de_nl() -> PatternRecognizer:
+    """German and Dutch street names, which end in the street word (Hauptstraße 5)."""
+    return _address(
+        "street_address_de_nl",
+        [
+            Pattern("de street", rf"(?<![\w]){_CAP}{_DE_STREET}[ \t]+{_HOUSE}(?![\w])"
+                    rf"{_POSTCODE_TAIL}", 0.7),
+            Pattern("de street, two words", rf"(?<![\w]){_CAP}(?:er)?[ \t]+{_DE_STREET_WORD}"
+                    rf"[ \t]+{_HOUSE}(?![\w]){_POSTCODE_TAIL}", 0.7),
+            Pattern("nl street", rf"(?<![\w]){_CAP}{_NL_STREET}[ \t]+{_HOUSE}(?![\w])", 0.65),
+        ],
+        Anchor(_DE_NL_SUFFIXES, before=40, reach=80, whole_words=False),
+    )  # fmt: skip
+
+
+def postcode() -> PatternRecognizer:
+    """UK postcodes, US state + ZIP, 5-digit postcode + city (DE/FR/ES/IT), NL 1234 AB."""
+    return _address(
+        "postcode",
+        [
+            Pattern("uk postcode", r"(?<![\w\-])(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?|GIR)[ ]?\d"
+                    r"[ABD-HJLNP-UW-Z]{2}(?![\w\-])", 0.6),
+            Pattern("us state + zip", rf"(?<![\w])(?:{_US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?"
+                    r"(?![\w\-])", 0.65),
+            Pattern("5-digit postcode + city", rf"(?<![\w\-.,/])(?:[DFEI]-)?\d{{5}}[ \t]+{_CAP}"
+                    rf"(?:[ \t\-](?:am|an der|sur|en|de|{_CAP}))?(?![\w])", 0.45),
+            Pattern("nl postcode + city", rf"(?<![\w\-])[1-9]\d{{3}}[ ]?(?!SA|SD|SS)[A-Z]{{2}}"
+                    rf"[ \t]+{_CAP}(?![\w])", 0.6),
+        ],
+        numeric=True,
+    )  # fmt: skip

@@ -1,0 +1,391 @@
+"""``PatternRecognizer``: a recognizer that is data (patterns, context words) plus one hook.
+
+Why this shape (after Presidio): adding or tuning a recognizer should mean editing a table,
+not writing a scanner. A recognizer holds
+
+- ``patterns``: compiled regexes, each with a base score (how telling the shape alone is);
+- ``context`` words whose presence just before (or shortly after) the match raises the
+  score, and ``negative_context`` words (``order``, ``invoice``, ``version``) that veto
+  it. The nearest cue wins, so ``invoice ... card number 4111...`` still counts;
+- ``context_required``: without a context cue the match is dropped (dates, MRNs,
+  passport numbers look like everything else);
+- ``validate(value)``: the one hook. ``False`` drops the candidate (a failed check
+  digit), ``True`` marks it validated (score ``validated_score``, 1.0 unless the check
+  is weak), ``None`` means "no opinion". (``adjust`` may narrow a raw match first, for
+  identifiers whose length depends on their content, such as an IBAN's country.)
+
+Speed: a regex scan costs ~15 ns per character and per pattern, and case-insensitive
+alternations cost several times that, so a recognizer says where its matches can be and
+only those ranges are scanned:
+
+- ``anchor``: words that every match contains (``street``, ``password``, ``dear``) or that
+  must precede it (the context words of a context-required recognizer). They are found
+  in one case-sensitive pass over the lower-cased text; the patterns then scan a few
+  dozen characters around each hit;
+- ``numeric``: every match lies in a run of digit-bearing tokens (``numeric_regions``,
+  computed once per text and shared), optionally followed by ``numeric_tail`` characters
+  (a postcode's city name).
+
+``find`` returns ``Candidate`` objects, which carry the validated flag the engine uses to
+resolve overlaps between types; ``analyze`` (the ``Recognizer`` protocol) returns plain
+entities.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from agent.domain import Entity, EntityType
+
+MAX_SCORE = 1.0
+# longest span a context-required recognizer may report (dates, record numbers, keys)
+MAX_MATCH = 120
+# Where a number-shaped identifier can be: runs of whitespace-separated tokens containing
+# a digit, with short upper-case tokens between or just before them (the bank code WEST
+# in an IBAN, the AB of a NINO). Anchored at token starts so hostile input stays linear.
+_NUMERIC_REGION = re.compile(
+    r"(?<!\S)(?:[A-Z]{1,5}\s+){0,2}\S*\d\S*(?:\s+(?:\S*\d\S*|[A-Z]{1,5}(?!\S)))*"
+)
+_REGION_GAP = 16
+_PUNCTUATION_TO_SPACE = str.maketrans(
+    {c: " " for c in string.punctuation + string.whitespace + "’‘“”«»–—\u00a0"}
+)
+DEFAULT_CONTEXT_BOOST = 0.35
+DEFAULT_CONTEXT_WINDOW = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A named regex; ``group`` selects the entity span inside the match."""
+
+    name: str
+    regex: str
+    score: float
+    group: int | str = 0
+    flags: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A span found by a recognizer, before the engine merges and filters."""
+
+    type: EntityType
+    start: int
+    end: int
+    score: float
+    source: str
+    validated: bool = False
+
+    def to_entity(self) -> Entity:
+        return Entity(self.type, self.start, self.end, round(self.score, 4), self.source)
+
+    def moved(self, start: int, end: int) -> Candidate:
+        return Candidate(self.type, start, end, self.score, self.source, self.validated)
+
+
+def numeric_regions(text: str) -> list[tuple[int, int]]:
+    """Merged ``[lo, hi)`` ranges where number-shaped identifiers can occur.
+
+    Each range starts at a token start and ends at a token end, so a regex scanned with
+    ``finditer(text, lo, hi)`` sees the same boundaries as on the whole text.
+    """
+    spans: list[tuple[int, int]] = []
+    for m in _NUMERIC_REGION.finditer(text):
+        lo, hi = m.span()
+        if spans and lo - spans[-1][1] <= _REGION_GAP:
+            spans[-1] = (spans[-1][0], hi)
+        else:
+            spans.append((lo, hi))
+    return spans
+
+
+Validator = Callable[[str], "bool | None"]
+
+
+class ScanText:
+    """A text plus what several recognizers need from it, computed once: its lower-cased
+    form (for case-insensitive word searches) and its numeric regions."""
+
+    __slots__ = ("_lower", "_regions", "_spaced", "_tokens", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lower: str | None = None
+        self._regions: list[tuple[int, int]] | None = None
+        self._spaced: str | None = None
+        self._tokens: frozenset[str] | None = None
+
+    @property
+    def lower(self) -> str | None:
+        """``text.lower()`` when that keeps every offset (it does not for ``İ``), else None."""
+        if self._lower is None:
+            low = self.text.lower()
+            self._lower = low if len(low) == len(self.text) else ""
+        return self._lower or None
+
+    @property
+    def spaced(self) -> str | None:
+        """``" " + lower + " "`` with punctuation and whitespace as spaces, so that
+        ``spaced.find(" dear ")`` finds whole words only (offsets shifted by one)."""
+        if self._spaced is None and self.lower is not None:
+            self._spaced = " " + self.lower.translate(_PUNCTUATION_TO_SPACE) + " "
+        return self._spaced
+
+    @property
+    def tokens(self) -> frozenset[str]:
+        """The distinct words of ``spaced`` (an absent word needs no search)."""
+        if self._tokens is None:
+            self._tokens = frozenset(self.spaced.split()) if self.spaced is not None else None
+        return self._tokens or frozenset()
+
+    @property
+    def regions(self) -> list[tuple[int, int]]:
+        if self._regions is None:
+            self._regions = numeric_regions(self.text)
+        return self._regions
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """Words every match contains or follows (found case-insensitively).
+
+    A match may start from ``before`` characters before an anchor to ``after`` characters
+    after the anchor's end, and is at most ``reach`` characters long. ``leads``: the match
+    starts exactly at the anchor (a keyword-led pattern), so it is tried there only.
+    """
+
+    words: Sequence[str]
+    before: int = 0
+    after: int = 0
+    reach: int = MAX_MATCH
+    leads: bool = False
+    whole_words: bool = True
+
+
+def _word_alternation(words: Iterable[str]) -> str:
+    """A regex matching any of ``words`` (longest first)."""
+    return "(?:" + "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True)) + ")"
+
+
+def compile_words(words: Sequence[str]) -> re.Pattern[str] | None:
+    """Whole-word, case-insensitive matching of ``words`` (for short context windows)."""
+    if not words:
+        return None
+    return re.compile(rf"(?<![^\W_]){_word_alternation(words)}(?![^\W_])", re.IGNORECASE)
+
+
+class _AnchorIndex:
+    """Finds anchor words fast: ``str.find`` per word over the lower-cased text (a regex
+    alternation of many words is ~10x slower), word boundaries checked on the few hits."""
+
+    def __init__(self, anchor: Anchor) -> None:
+        self.anchor = anchor
+        self._words = tuple(sorted({w.lower() for w in anchor.words}, key=len, reverse=True))
+        self._fallback = re.compile(_word_alternation(self._words), re.IGNORECASE)
+        # whole words are looked up as " word " in ScanText.spaced
+        keys = ((" " + w.translate(_PUNCTUATION_TO_SPACE).strip() + " ") for w in self._words)
+        self._keys = tuple(
+            (k, k.split()[0]) for k in sorted({k for k in keys if k.strip()}, key=len, reverse=True)
+        )
+
+    def spans(self, scan: ScanText) -> list[tuple[int, int]]:
+        """``(start, end)`` of every anchor hit, sorted, one (the longest) per start."""
+        low = scan.lower
+        whole = self.anchor.whole_words
+        best: dict[int, int] = {}
+        if low is None:  # lower() would shift offsets: the slow, exact way
+            for m in self._fallback.finditer(scan.text):
+                if not whole or _whole_word(scan.text, *m.span()):
+                    best[m.start()] = m.end()
+            return sorted(best.items())
+        if whole and scan.spaced is not None:
+            spaced, present = scan.spaced, scan.tokens
+            for key, first in self._keys:
+                if first not in present:
+                    continue
+                pos = spaced.find(key)
+                while pos != -1:
+                    end = pos + len(key) - 2  # pos is the word's start in the original
+                    if best.get(pos, -1) < end:
+                        best[pos] = end
+                    pos = spaced.find(key, pos + 1)
+            return sorted(best.items())
+        for word in self._words:
+            pos = low.find(word)
+            while pos != -1:
+                end = pos + len(word)
+                if (not whole or _whole_word(low, pos, end)) and best.get(pos, -1) < end:
+                    best[pos] = end
+                pos = low.find(word, pos + 1)
+        return sorted(best.items())
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    """No letter or digit glued to either side (a word ending in ``.`` may be followed)."""
+    if start > 0 and text[start - 1].isalnum():
+        return False
+    return end >= len(text) or not (text[end].isalnum() and text[end - 1].isalnum())
+
+
+class PatternRecognizer:
+    """Regex patterns + context words + an optional ``validate`` hook (see module doc)."""
+
+    def __init__(
+        self,
+        name: str,
+        entity_type: EntityType,
+        patterns: Sequence[Pattern],
+        *,
+        context: Sequence[str] = (),
+        negative_context: Sequence[str] = (),
+        context_required: bool = False,
+        context_window: int = DEFAULT_CONTEXT_WINDOW,
+        context_after: int = 0,
+        context_boost: float = DEFAULT_CONTEXT_BOOST,
+        no_digits_between: bool = False,
+        anchor: Anchor | None = None,
+        numeric: bool = False,
+        numeric_tail: int = 0,
+        prefilter: str | None = None,
+        validator: Validator | None = None,
+        validated_score: float = MAX_SCORE,
+    ) -> None:
+        if not patterns:
+            raise ValueError(f"recognizer {name!r} has no patterns")
+        if context_required and not context:
+            raise ValueError(f"recognizer {name!r} requires context but has no context words")
+        self.name = name
+        self.entity_type = entity_type
+        self.entity_types = frozenset({entity_type})
+        self.patterns = tuple(patterns)
+        self._compiled = tuple((p, re.compile(p.regex, p.flags)) for p in self.patterns)
+        self._context = compile_words(context)
+        self._negative = compile_words(negative_context)
+        self.context_required = context_required
+        self.context_window = context_window
+        self.context_after = context_after
+        self.context_boost = context_boost
+        self.no_digits_between = no_digits_between
+        if anchor is None and context_required:
+            # a match needs a cue before it (or shortly after): scan only around cues
+            before = context_after + MAX_MATCH if context_after else 0
+            anchor = Anchor(context, before=before, after=context_window)
+        self._anchor = _AnchorIndex(anchor) if anchor is not None else None
+        self.numeric = numeric
+        self.numeric_tail = numeric_tail
+        self._prefilter = re.compile(prefilter) if prefilter else None
+        self._validator = validator
+        self.validated_score = validated_score
+
+    # -- the hook ---------------------------------------------------------------------
+    def validate(self, value: str) -> bool | None:
+        """``False`` drops the candidate, ``True`` validates it, ``None`` = no opinion."""
+        return self._validator(value) if self._validator is not None else None
+
+    def adjust(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """Narrow a raw match before validation (``None`` drops it). Identity by default."""
+        return start, end
+
+    # -- scanning ---------------------------------------------------------------------
+    def analyze(self, text: str) -> list[Entity]:
+        return [c.to_entity() for c in self.find(text)]
+
+    def find(self, text: str | ScanText) -> list[Candidate]:
+        """Candidates in ``text`` (pass a ``ScanText`` to share its lower/regions)."""
+        scan = text if isinstance(text, ScanText) else ScanText(text)
+        raw = scan.text
+        if self._prefilter is not None and self._prefilter.search(raw) is None:
+            return []
+        found: list[Candidate] = []
+        ranges = self._ranges(scan)
+        for pattern, compiled in self._compiled:
+            for lo, hi, last_start in ranges:
+                if lo == last_start:
+                    # the match can only start here (a keyword-led pattern at its anchor;
+                    # a numeric region never ends where it starts)
+                    m = compiled.match(raw, lo, hi)
+                    candidate = self._candidate(raw, m, pattern) if m else None
+                    if candidate is not None:
+                        found.append(candidate)
+                    continue
+                for m in compiled.finditer(raw, lo, hi):
+                    if m.start() > last_start:
+                        break
+                    candidate = self._candidate(raw, m, pattern)
+                    if candidate is not None:
+                        found.append(candidate)
+        return found
+
+    def _ranges(self, scan: ScanText) -> list[tuple[int, int, int]]:
+        """``(lo, hi, last_start)``: where to scan, and the last match start to keep."""
+        n = len(scan.text)
+        if self._anchor is not None:
+            a = self._anchor.anchor
+            if a.leads:
+                return [(s, min(n, s + a.reach), s) for s, _ in self._anchor.spans(scan)]
+            spans = [
+                (max(0, s - a.before), min(n, e + a.after + a.reach), e + a.after)
+                for s, e in self._anchor.spans(scan)
+            ]
+        elif self.numeric:
+            # a match starts inside a region; it may run numeric_tail characters beyond
+            tail = self.numeric_tail
+            spans = [(lo, min(n, hi + tail), hi) for lo, hi in scan.regions]
+        else:
+            return [(0, n, n)]
+        merged: list[tuple[int, int, int]] = []
+        for lo, hi, last in spans:
+            if merged and lo <= merged[-1][1]:
+                prev_lo, prev_hi, prev_last = merged[-1]
+                merged[-1] = (prev_lo, max(prev_hi, hi), max(prev_last, last))
+            else:
+                merged.append((lo, hi, last))
+        return merged
+
+    def _candidate(self, text: str, m: re.Match[str], pattern: Pattern) -> Candidate | None:
+        span = self.adjust(text, *m.span(pattern.group))
+        if span is None or span[0] >= span[1]:
+            return None
+        return self._score(text, span[0], span[1], pattern.score)
+
+    def _score(self, text: str, start: int, end: int, base: float) -> Candidate | None:
+        verdict = self.validate(text[start:end])
+        if verdict is False:
+            return None
+        cue = self._context_cue(text, start, end)
+        if cue < 0 or (cue == 0 and self.context_required):
+            return None
+        score = self.validated_score if verdict else base
+        if cue > 0:
+            score = min(MAX_SCORE, score + self.context_boost)
+        return Candidate(self.entity_type, start, end, score, self.name, bool(verdict))
+
+    def _context_cue(self, text: str, start: int, end: int) -> int:
+        """+1 if the nearest cue before the match is positive, -1 if negative, else 0."""
+        lo = max(0, start - self.context_window)
+        window = text[lo:start]
+        pos = self._last_match_end(self._context, window)
+        neg = self._last_match_end(self._negative, window)
+        if neg > pos:
+            return -1
+        if pos >= 0:
+            if self.no_digits_between and any(c.isdigit() for c in window[pos:]):
+                return 0
+            return 1
+        if self.context_after and self._context is not None:
+            after = text[end : end + self.context_after]
+            if self._context.search(after) is not None:
+                return 1
+        return 0
+
+    @staticmethod
+    def _last_match_end(words: re.Pattern[str] | None, window: str) -> int:
+        if words is None or not window:
+            return -1
+        last = -1
+        for m in words.finditer(window):
+            last = m.end()
+        return last

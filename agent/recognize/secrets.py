@@ -1,0 +1,177 @@
+"""SECRET: cloud keys, tokens, JWTs, passwords in config, credentials in URLs and
+connection strings, private-key blocks, bearer tokens.
+
+Why several recognizers rather than one: each has its own prefilter (a literal that must
+occur somewhere in the text), so a section without ``AKIA``/``ghp_``/``://``/``password``
+costs one substring search per recognizer, not a regex scan.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agent.domain import EntityType
+from agent.recognize.pattern import Anchor, Pattern, PatternRecognizer
+
+_END = r"(?![A-Za-z0-9_\-])"
+
+
+def cloud_tokens() -> PatternRecognizer:
+    """Tokens whose vendor prefix makes them unmistakable."""
+    return PatternRecognizer(
+        "cloud_tokens",
+        EntityType.SECRET,
+        [
+            Pattern("aws access key id", r"(?<![A-Z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|"
+                    r"ANVA)[A-Z0-9]{16}(?![A-Z0-9])", 0.95),
+            Pattern("github token", rf"(?<![\w])gh[pousr]_[A-Za-z0-9]{{36,255}}{_END}", 0.95),
+            Pattern("github fine-grained token", rf"(?<![\w])github_pat_[A-Za-z0-9_]{{22,255}}"
+                    rf"{_END}", 0.95),
+            Pattern("gitlab token", rf"(?<![\w])glpat-[A-Za-z0-9_\-]{{20,}}{_END}", 0.95),
+            Pattern("slack token", rf"(?<![\w])xox[abposre]-[A-Za-z0-9\-]{{10,}}{_END}", 0.95),
+            Pattern("slack webhook", r"https://hooks\.slack\.com/services/[A-Za-z0-9/_\-]{20,}",
+                    0.95),
+            Pattern("stripe key", rf"(?<![\w])(?:sk|rk)_live_[A-Za-z0-9]{{16,}}{_END}", 0.95),
+            Pattern("stripe test key", rf"(?<![\w])(?:sk|rk)_test_[A-Za-z0-9]{{16,}}{_END}", 0.8),
+            Pattern("google api key", rf"(?<![\w\-])AIza[0-9A-Za-z_\-]{{35}}{_END}", 0.95),
+            Pattern("openai-style key", rf"(?<![\w\-])sk-(?:proj-|ant-)?[A-Za-z0-9_\-]{{20,}}"
+                    rf"{_END}", 0.9),
+            Pattern("sendgrid key", rf"(?<![\w])SG\.[A-Za-z0-9_\-]{{22}}\.[A-Za-z0-9_\-]{{43}}"
+                    rf"{_END}", 0.95),
+            Pattern("npm token", rf"(?<![\w])npm_[A-Za-z0-9]{{36}}{_END}", 0.95),
+            Pattern("jwt", r"(?<![\w\-])eyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\."
+                    r"[A-Za-z0-9_\-]{10,}", 0.95),
+        ],
+        prefilter=r"AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|gh[pousr]_|github_pat_|glpat-|xox"
+        r"|hooks\.slack|_live_|_test_|AIza|sk-|SG\.|npm_|eyJ",
+    )  # fmt: skip
+
+
+def _mixed_classes(value: str) -> bool | None:
+    classes = (
+        any(c.islower() for c in value),
+        any(c.isupper() for c in value),
+        any(c.isdigit() for c in value),
+    )
+    return None if sum(classes) >= 2 else False
+
+
+def aws_secret_key() -> PatternRecognizer:
+    return PatternRecognizer(
+        "aws_secret_key",
+        EntityType.SECRET,
+        [Pattern("40 base64 characters", r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
+                 0.6)],
+        context=("aws_secret_access_key", "secret access key", "secret_access_key",
+                 "aws secret", "aws_secret", "secretaccesskey", "secret key", "secret_key"),
+        context_required=True,
+        context_window=60,
+        validator=_mixed_classes,
+    )  # fmt: skip
+
+
+_KEY_WORDS = (  # key names that announce a secret value
+    r"(?:passwor[dt]|passwd|pwd|pass(?![a-z])|passphrase|secret|api[_\-]?key|apikey"
+    r"|access[_\-]?key"
+    r"|auth[_\-]?token|access[_\-]?token|refresh[_\-]?token|token|client[_\-]?secret"
+    r"|private[_\-]?key|credentials?|kennwort|passwort|mot[_ ]de[_ ]passe|contraseña"
+    r"|contrasena|wachtwoord)"
+)
+# the key: a config/env/JSON/YAML name ending in one of the words above, or followed by a
+# separator (``db_password``, ``API_KEY_PROD``), but not ``max_tokens`` or ``secretary``.
+# Whatever precedes the word (``DB_``, ``mysql_root_``) does not change the value's span.
+_KEY_NAME = rf"(?i:{_KEY_WORDS}(?:[_.\-][A-Za-z0-9_.\-]*)?)"
+_KEY = rf"{_KEY_NAME}[\"']?"
+_KEY_ANCHOR = Anchor(
+    ("passwor", "passwd", "pwd", "pass", "secret", "api", "apikey", "access", "auth", "token",
+     "refresh", "client", "private", "credential", "kennwort", "passwort", "mot", "contrase",
+     "wachtwoord"),
+    reach=400,
+    leads=True,
+    whole_words=False,
+)  # fmt: skip
+_ASSIGN = r"[ \t]*(?:=|:=|:|=>)[ \t]*"
+
+_PLACEHOLDERS = frozenset({
+    "null", "none", "nil", "true", "false", "undefined", "required", "optional", "string",
+    "redacted", "hidden", "removed", "changeme", "example", "password", "secret", "token",
+    "your_password", "your-password", "yourpassword", "<password>", "xxxxxxxx", "********",
+})  # fmt: skip
+_PLACEHOLDER_SHAPE = re.compile(r"[*xX•.\-_#]+|\$\{.*\}?|\{\{.*|<.*>?|%\(.*|\$[A-Z_]+")
+
+
+def _config_value_check(value: str) -> bool | None:
+    v = value.strip()
+    if v.lower() in _PLACEHOLDERS or _PLACEHOLDER_SHAPE.fullmatch(v):
+        return False
+    # a lone short word after "password:" is prose ("password: required"), not a secret
+    if v.isalpha() and len(v) < 8:
+        return False
+    return None
+
+
+def config_secrets() -> PatternRecognizer:
+    """``password=``/``passwd:``/``secret:``/``api_key=``/``token:`` values in config,
+    env files, YAML, JSON and connection strings (``...;Password=...;``)."""
+    return PatternRecognizer(
+        "config_secrets",
+        EntityType.SECRET,
+        [
+            Pattern("double-quoted value", rf"{_KEY}{_ASSIGN}\"(?P<v>[^\"\n]{{4,256}})\"", 0.9,
+                    group="v"),
+            Pattern("single-quoted value", rf"{_KEY}{_ASSIGN}'(?P<v>[^'\n]{{4,256}})'", 0.9,
+                    group="v"),
+            Pattern("bare value", rf"{_KEY}{_ASSIGN}(?P<v>[^\s\"'`,;]{{4,256}})", 0.85,
+                    group="v"),
+            Pattern("xml element", rf"(?<=<){_KEY_NAME}>(?P<v>[^<\s]{{4,256}})</", 0.85, group="v"),
+        ],
+        anchor=_KEY_ANCHOR,
+        validator=_config_value_check,
+    )  # fmt: skip
+
+
+def url_credentials() -> PatternRecognizer:
+    """``scheme://user:password@host`` (database URLs, git remotes, proxies)."""
+    return PatternRecognizer(
+        "url_credentials",
+        EntityType.SECRET,
+        [
+            Pattern("user:password@", r"(?<![\w+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,30}://"
+                    r"(?P<cred>[^\s:/@]{1,128}:[^\s/@]{1,256})@[^\s/?#@]+", 0.95, group="cred"),
+            Pattern("token@", r"(?<![\w+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,30}://"
+                    r"(?P<cred>[A-Za-z0-9_\-]{20,256})@[^\s/?#@]+", 0.9, group="cred"),
+        ],
+        prefilter="://",
+    )  # fmt: skip
+
+
+def private_key_block() -> PatternRecognizer:
+    """``-----BEGIN ... PRIVATE KEY-----`` through END (or to the end of the base64 body
+    when the END line is missing: a truncated key is still a key)."""
+    label = r"(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?"
+    return PatternRecognizer(
+        "private_key_block",
+        EntityType.SECRET,
+        [
+            Pattern("pem private key", rf"-----BEGIN {label}-----(?:[\s\S]*?-----END {label}-----"
+                    r"|[A-Za-z0-9+/=\s:,\-]*[A-Za-z0-9+/=])", 1.0),
+        ],
+        prefilter="-----BEGIN",
+    )  # fmt: skip
+
+
+def bearer_tokens() -> PatternRecognizer:
+    """Tokens in ``Authorization:`` headers and ``Bearer ...``."""
+    token = r"[A-Za-z0-9\-._~+/]{8,}=*"  # noqa: S105 - the shape of a token
+    return PatternRecognizer(
+        "bearer_tokens",
+        EntityType.SECRET,
+        [
+            Pattern("authorization header", rf"(?i:authorization)[\"']?[ \t]*[:=][ \t]*[\"']?"
+                    rf"(?i:bearer|basic|token|digest|apikey)[ \t]+(?P<t>{token})", 0.95, group="t"),
+            Pattern("bearer token", r"(?<![\w])(?i:bearer)[ \t]+(?P<t>[A-Za-z0-9\-._~+/]{20,}=*)",
+                    0.9, group="t"),
+        ],
+        anchor=Anchor(("authorization", "bearer"), reach=2000, leads=True),
+        validator=_mixed_classes,
+    )  # fmt: skip

@@ -1,0 +1,269 @@
+"""``PatternEngine``: original offsets through normalisation, merging, configuration."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+import agent.recognize
+from agent.domain import Entity, EntityType
+from agent.recognize import PatternEngine
+from bastion.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def engine() -> PatternEngine:
+    return PatternEngine.default()
+
+
+def spans(engine: PatternEngine, text: str) -> list[tuple[EntityType, str]]:
+    return [(e.type, text[e.start : e.end]) for e in engine.analyze(text)]
+
+
+def test_public_api_is_pinned() -> None:
+    assert agent.recognize.__all__ == [
+        "NormalizedText",
+        "Pattern",
+        "PatternEngine",
+        "PatternRecognizer",
+        "Recognizer",
+        "normalize",
+    ]
+
+
+def test_default_is_built_once_and_loads_every_builtin(engine: PatternEngine) -> None:
+    assert PatternEngine.default() is engine
+    assert len(engine.names) == 21
+    assert engine.min_score == 0.5
+
+
+# -- obfuscated forms: found, and reported at their ORIGINAL offsets -------------------
+_FULLWIDTH_EMAIL = "ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ"
+
+
+@pytest.mark.parametrize(
+    ("text", "entity_type", "original"),
+    [
+        ("Write to jane [at] example [dot] com today.", EntityType.EMAIL_ADDRESS,
+         "jane [at] example [dot] com"),
+        ("jane(at)example(dot)co(dot)uk", EntityType.EMAIL_ADDRESS,
+         "jane(at)example(dot)co(dot)uk"),
+        ("Email: ja\u200bne.d\u200doe@exam\u2060ple.com!", EntityType.EMAIL_ADDRESS,
+         "ja\u200bne.d\u200doe@exam\u2060ple.com"),
+        ("IBAN: GB82\u200b WEST 1234 56\u200c98 7654 32", EntityType.IBAN_CODE,
+         "GB82\u200b WEST 1234 56\u200c98 7654 32"),
+        ("IBAN: DE89\u00ad3704\u00ad0044\u00ad0532\u00ad0130\u00ad00", EntityType.IBAN_CODE,
+         "DE89\u00ad3704\u00ad0044\u00ad0532\u00ad0130\u00ad00"),
+        ("Card: ４１１１ １１１１ １１１１ １１１１, thanks", EntityType.CREDIT_CARD,
+         "４１１１ １１１１ １１１１ １１１１"),
+        ("Pay to GB82 WEST 1234\n5698 7654 32 by Friday", EntityType.IBAN_CODE,
+         "GB82 WEST 1234\n5698 7654 32"),
+        ("Pay to DE89 3704 0044 05\n32 0130 00 by Friday", EntityType.IBAN_CODE,
+         "DE89 3704 0044 05\n32 0130 00"),
+        ("card number 4111 1111 11-\n11 1111 on file", EntityType.CREDIT_CARD,
+         "4111 1111 11-\n11 1111"),
+        ("reach me: jane.doe@exam-\nple.com", EntityType.EMAIL_ADDRESS,
+         "jane.doe@exam-\nple.com"),
+        (_FULLWIDTH_EMAIL, EntityType.EMAIL_ADDRESS, _FULLWIDTH_EMAIL),
+        ("token ghp_\u200bABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", EntityType.SECRET,
+         "ghp_\u200bABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+    ],
+)  # fmt: skip
+def test_obfuscated_forms_are_found_at_original_offsets(
+    engine: PatternEngine, text: str, entity_type: EntityType, original: str
+) -> None:
+    found = [e for e in engine.analyze(text) if e.type == entity_type]
+    assert len(found) == 1
+    assert text[found[0].start : found[0].end] == original
+    assert found[0].start == text.index(original)
+
+
+def test_wrapped_prose_does_not_create_entities(engine: PatternEngine) -> None:
+    text = "The parties agree that the\nagreement is final and that no\nfurther claims arise."
+    assert engine.analyze(text) == []
+
+
+def test_a_realistic_section(engine: PatternEngine) -> None:
+    text = (
+        "Dear Ms Okafor,\n"
+        "Your refund of EUR 120.00 for invoice 10023 (order 4111111111111112) goes to\n"
+        "IBAN GB82 WEST 1234 5698 7654 32. Our records show DOB: 12/03/1985 and NHS number\n"
+        "943 476 5919. Call +44 20 7946 0958 or write to jane.okafor@example.co.uk.\n"
+        "Meeting on 14/05/2024 about release 10.2.3.4.\n"
+        "DATABASE_URL=postgres://app:Tr0ub4dor@db.internal:5432/claims\n"
+    )
+    assert spans(engine, text) == [
+        (EntityType.PERSON, "Okafor"),
+        (EntityType.IBAN_CODE, "GB82 WEST 1234 5698 7654 32"),
+        (EntityType.DATE_OF_BIRTH, "12/03/1985"),
+        (EntityType.UK_NHS, "943 476 5919"),
+        (EntityType.PHONE_NUMBER, "+44 20 7946 0958"),
+        (EntityType.EMAIL_ADDRESS, "jane.okafor@example.co.uk"),
+        (EntityType.SECRET, "app:Tr0ub4dor"),
+    ]
+
+
+def test_results_are_sorted_entities_with_sources(engine: PatternEngine) -> None:
+    text = "b@example.com then a@example.org and 192.168.0.1"
+    found = engine.analyze(text)
+    assert all(isinstance(e, Entity) for e in found)
+    assert [e.start for e in found] == sorted(e.start for e in found)
+    assert {e.source for e in found} == {"email", "ip_address"}
+
+
+def test_overlapping_spans_of_one_type_merge(engine: PatternEngine) -> None:
+    # the JWT is found by two recognizers (cloud_tokens and bearer_tokens)
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+    text = f"Authorization: Bearer {jwt}"
+    assert spans(engine, text) == [(EntityType.SECRET, jwt)]
+
+
+def test_weaker_types_inside_a_validated_identifier_are_dropped(engine: PatternEngine) -> None:
+    # "0044 0532 0130 00" inside the IBAN looks like an international phone number
+    text = "phone or IBAN DE89 3704 0044 0532 0130 00"
+    assert spans(engine, text) == [(EntityType.IBAN_CODE, "DE89 3704 0044 0532 0130 00")]
+
+
+def test_an_email_inside_url_credentials_is_not_reported(engine: PatternEngine) -> None:
+    text = "postgres://admin:s3cret@db.example.com:5432/app"
+    assert spans(engine, text) == [(EntityType.SECRET, "admin:s3cret")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Invoice 4111 1111 1111 1112 dated 12/03/2024.",  # Luhn-invalid, non-birth date
+        "Order no. 123-456-7890, docket 2024-CV-01234.",
+        "Upgrade to version 10.2.3.4 (build 4521).",
+        "Product code SKU-99812-XL, part no. 5512-AB.",
+        "The meeting is at 10.30 on 01.02.2023.",
+        "Clause 1.2.3.4 governs; see Schedule 4, paragraph 12.",
+        "Total: 1,234,567.89 GBP, tax 12.5%.",
+    ],
+)
+def test_hard_negatives_find_nothing(engine: PatternEngine, text: str) -> None:
+    assert engine.analyze(text) == []
+
+
+def test_empty_and_whitespace_text(engine: PatternEngine) -> None:
+    assert engine.analyze("") == []
+    assert engine.analyze(" \n\t ") == []
+
+
+def test_offsets_survive_case_folding_that_changes_length(engine: PatternEngine) -> None:
+    # "İ".lower() is two code points: the engine must not use shifted offsets
+    text = "İİİ DOB: 12/03/1985, İstanbul, Dear Mr İnce, jane@example.com"
+    found = spans(engine, text)
+    assert (EntityType.DATE_OF_BIRTH, "12/03/1985") in found
+    assert (EntityType.EMAIL_ADDRESS, "jane@example.com") in found
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "a" * 200_000,
+        "1" * 200_000,
+        "1 " * 100_000,
+        "a@" * 100_000,
+        "a." * 100_000,
+        "-----BEGIN PRIVATE KEY-----" * 5_000,
+        "password=" * 20_000,
+        "::" * 100_000,
+        "Dear Mr " * 20_000,
+        "12 " + "High " * 40_000,
+        "\u200b" * 200_000,
+        "[at]" * 50_000,
+    ],
+)
+def test_hostile_input_stays_fast(engine: PatternEngine, hostile: str) -> None:
+    started = time.perf_counter()
+    engine.analyze(hostile)
+    assert time.perf_counter() - started < 5.0
+
+
+def test_a_2kb_section_is_analysed_quickly(engine: PatternEngine) -> None:
+    """A loose floor (the machine is shared); bench/recognize_speed.py measures properly."""
+    section = (
+        "Further to our call, the client (DOB: 12/03/1985) confirmed payment to IBAN "
+        "GB82 WEST 1234 5698 7654 32 on 14 March 2024. Contact: +44 20 7946 0958. "
+    ) * 12
+    section = section[:2048]
+    engine.analyze(section)
+    started = time.perf_counter()
+    for _ in range(20):
+        engine.analyze(section)
+    per_section = (time.perf_counter() - started) / 20
+    assert per_section < 0.05
+
+
+# -- configuration -------------------------------------------------------------------
+def test_from_config_dict_selects_recognizers() -> None:
+    engine = PatternEngine.from_config(
+        {"recognizers": ["email", {"name": "phone", "enabled": False}], "min_score": 0.1}
+    )
+    assert engine.names == ("email",)
+    assert engine.min_score == 0.1
+    assert spans(engine, "jane@example.com +44 20 7946 0958") == [
+        (EntityType.EMAIL_ADDRESS, "jane@example.com")
+    ]
+
+
+def test_a_custom_recognizer_is_pure_configuration(tmp_path: Path) -> None:
+    path = tmp_path / "recognizers.yaml"
+    path.write_text(
+        "recognizers:\n"
+        "  - name: matter_number\n"
+        "    entity_type: MEDICAL_RECORD_NUMBER\n"
+        "    patterns:\n"
+        "      - {name: matter, regex: '\\bM-\\d{6}\\b', score: 0.3}\n"
+        "    context: [matter]\n",
+        encoding="utf-8",
+    )
+    engine = PatternEngine.from_config(path)
+    assert spans(engine, "matter M-123456") == [(EntityType.MEDICAL_RECORD_NUMBER, "M-123456")]
+    assert spans(engine, "see M-123456") == []  # 0.3 without context is below 0.5
+
+
+_CUSTOM = "recognizers:\n  - name: x\n    entity_type: {type}\n    patterns: {patterns}\n"
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("recognizers: []\n", "no recognizer is enabled"),
+        ("recognizers:\n  - emial\n", "recognizers[0].name: unknown recognizer 'emial'"),
+        ("recognizers:\n  - email\n  - email\n", "listed twice"),
+        ("recognizers:\n  - {name: email, enabeld: false}\n", "recognizers[0].enabeld"),
+        ("recognizers:\n  - {name: email, enabled: 'no'}\n", "expected true or false"),
+        ("min_score: 2\nrecognizers: [email]\n", "min_score"),
+        ("recognisers: [email]\n", "unknown key"),
+        (_CUSTOM.format(type="NAME", patterns="[{regex: a, score: 1}]"),
+         "recognizers[0].entity_type"),
+        (_CUSTOM.format(type="SECRET", patterns="[{regex: '(', score: 1}]"),
+         "invalid regular expression"),
+        (_CUSTOM.format(type="SECRET", patterns="[{regex: a, score: 3}]"), "score"),
+        (_CUSTOM.format(type="SECRET", patterns="[]"), "patterns"),
+        (_CUSTOM.format(type="SECRET", patterns="[{regex: a, score: 1, group: 2}]"),
+         "no such group"),
+    ],
+)  # fmt: skip
+def test_bad_configuration_names_file_line_and_key(
+    tmp_path: Path, yaml_text: str, message: str
+) -> None:
+    path = tmp_path / "recognizers.yaml"
+    path.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"recognizers\.yaml:\d+") as info:
+        PatternEngine.from_config(path)
+    assert message in str(info.value)
+
+
+def test_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        PatternEngine.from_config(tmp_path / "absent.yaml")
+
+
+def test_an_engine_without_recognizers_is_refused() -> None:
+    with pytest.raises(ConfigError):
+        PatternEngine([])

@@ -1,0 +1,469 @@
+"""One table per recognizer: what it must find, and the lookalikes it must not.
+
+Each row is ``(text, expected)`` where ``expected`` lists the exact substrings reported
+at or above the engine's default threshold; an empty list is a no-match row.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from agent.recognize.engine import DEFAULT_MIN_SCORE
+from agent.recognize.pattern import PatternRecognizer
+from agent.recognize.registry import BUILTIN
+
+
+@cache
+def _recognizer(name: str) -> PatternRecognizer:
+    return BUILTIN[name]()
+
+
+def found(name: str, text: str) -> list[str]:
+    hits = [c for c in _recognizer(name).find(text) if c.score >= DEFAULT_MIN_SCORE]
+    return sorted({text[c.start : c.end] for c in hits}, key=text.index)
+
+
+def test_every_builtin_is_in_a_table() -> None:
+    tested = {
+        "email", "phone", "ip_address", "credit_card", "iban", "us_ssn", "uk_nhs", "uk_nino",
+        "passport", "date_of_birth", "medical_record_number", "cloud_tokens",
+        "aws_secret_key", "config_secrets", "url_credentials", "private_key_block",
+        "bearer_tokens", "person_hints", "street_address", "street_address_de_nl", "postcode",
+    }  # fmt: skip
+    assert set(BUILTIN) == tested
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("write to jane.doe@example.com today", ["jane.doe@example.com"]),
+        ("J.Smith+tag@sub.mail.example.co.uk,", ["J.Smith+tag@sub.mail.example.co.uk"]),
+        ("mailto:ops@bank.example", ["ops@bank.example"]),
+        ("jane..doe@example.com", []),  # consecutive dots
+        ("user@localhost", []),  # no domain suffix
+        ("@example.com and jane@", []),
+        ("price 5@3.50", []),
+    ],
+)
+def test_email(text: str, expected: list[str]) -> None:
+    assert found("email", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call +44 20 7946 0958 now", ["+44 20 7946 0958"]),
+        ("Tel: +49 (0)30 1234567", ["+49 (0)30 1234567"]),
+        ("+1-202-555-0143", ["+1-202-555-0143"]),
+        ("+33 1 23 45 67 89", ["+33 1 23 45 67 89"]),
+        ("phone 0044 20 7946 0958", ["0044 20 7946 0958"]),
+        ("(202) 555-0143", ["(202) 555-0143"]),
+        ("202-555-0143", ["202-555-0143"]),
+        ("US office: 1-800-555-0199", ["1-800-555-0199"]),
+        ("mobile 07700 900123", ["07700 900123"]),  # UK
+        ("020 7946 0958", ["020 7946 0958"]),  # UK London
+        ("Telefon 030 12345678", ["030 12345678"]),  # DE
+        ("(089) 1234567", ["(089) 1234567"]),  # DE with parenthesised area code
+        ("Tél. 01 23 45 67 89", ["01 23 45 67 89"]),  # FR
+        ("bel 020-1234567", ["020-1234567"]),  # NL
+        ("06-12345678", ["06-12345678"]),  # NL mobile
+        ("teléfono 612 345 678", ["612 345 678"]),  # ES, needs context
+        ("cellulare 333 123 4567", ["333 123 4567"]),  # IT mobile, needs context
+        ("telefono 06 1234 5678", ["06 1234 5678"]),  # IT Rome
+        ("612 345 678", []),  # a bare 3-3-3 group could be anything
+        ("Order 020-7946-0958", []),  # reference words veto
+        ("invoice no. 0123456789", []),
+        ("123-456-7890", []),  # NANP area codes never start with 1
+        ("on 01.02.2023 at 12:30", []),  # dates and times
+        ("total 1,234,567.89 EUR", []),
+        ("5550", []),
+    ],
+)
+def test_phone(text: str, expected: list[str]) -> None:
+    assert found("phone", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("from 192.168.1.20 at noon", ["192.168.1.20"]),
+        ("host 10.0.0.1.", ["10.0.0.1"]),
+        ("ip fe80::1ff:fe23:4567:890a", ["fe80::1ff:fe23:4567:890a"]),
+        ("src 2001:db8::ff00:42:8329", ["2001:db8::ff00:42:8329"]),
+        ("::ffff:192.0.2.128 mapped", ["::ffff:192.0.2.128"]),
+        ("version 10.2.3.4", []),  # a version number
+        ("release v1.2.3.4", []),
+        ("clause 1.2.3.4 applies", []),
+        ("999.1.1.1", []),  # octet out of range
+        ("1.2.3", []),
+        ("01.02.03.04", []),  # leading zeros are not an address
+        ("at 12:30:45 sharp", []),  # a time, not IPv6
+        ("std::vector", []),
+        ("::", []),
+    ],
+)
+def test_ip_address(text: str, expected: list[str]) -> None:
+    assert found("ip_address", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("card 4111 1111 1111 1111 exp 12/27", ["4111 1111 1111 1111"]),
+        ("4111-1111-1111-1111", ["4111-1111-1111-1111"]),
+        ("4111111111111111", ["4111111111111111"]),
+        ("Amex 3400 000000 00009", ["3400 000000 00009"]),
+        ("MC 5500 0000 0000 0004.", ["5500 0000 0000 0004"]),
+        ("4111 1111 1111 1111 202 trailing", ["4111 1111 1111 1111"]),
+        ("4111 1111 1111 1112", []),  # Luhn-invalid
+        ("1234 5678 9012 3456", []),
+        ("order 4111111111111111", []),  # reference words veto even a valid Luhn
+        ("invoice 4111 1111 1111 1111", []),
+        ("9111 1111 1111 1119", []),  # no card network starts with 9
+        ("41111111111111111111111", []),  # too long
+    ],
+)
+def test_credit_card(text: str, expected: list[str]) -> None:
+    assert found("credit_card", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("IBAN GB82 WEST 1234 5698 7654 32.", ["GB82 WEST 1234 5698 7654 32"]),
+        ("GB82WEST12345698765432", ["GB82WEST12345698765432"]),
+        ("DE89 3704 0044 0532 0130 00 BIC COBADEFFXXX", ["DE89 3704 0044 0532 0130 00"]),
+        ("FR14 2004 1010 0505 0001 3M02 606", ["FR14 2004 1010 0505 0001 3M02 606"]),
+        ("NL91ABNA0417164300", ["NL91ABNA0417164300"]),
+        ("ES91 2100 0418 4502 0005 1332", ["ES91 2100 0418 4502 0005 1332"]),
+        ("IT60 X054 2811 1010 0000 0123 456", ["IT60 X054 2811 1010 0000 0123 456"]),
+        ("GB82 WEST 1234 5698 7654 33", []),  # bad check
+        ("DE89 3704 0044 0532 0130 0", []),  # too short
+        ("DE89370400440532013000123", []),  # too long, glued
+        ("AB12 3456 7890 1234 5678 90", []),  # no such country
+    ],
+)
+def test_iban(text: str, expected: list[str]) -> None:
+    assert found("iban", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SSN 536-22-1234", ["536-22-1234"]),
+        ("536-22-1234", ["536-22-1234"]),  # the dashed shape alone is enough
+        ("social security number 536 22 1234", ["536 22 1234"]),
+        ("SSN: 536221234", ["536221234"]),
+        ("SSN 078-05-0000", []),  # serial 0000
+        ("SSN 666-12-3456", []),
+        ("SSN 912-12-3456", []),
+        ("SSN 078-05-1120", []),
+        ("536221234", []),  # nine bare digits need context
+        ("536 22 1234", []),
+        ("order 536-22-1234", []),
+        ("phone 536-22-1234", []),
+    ],
+)
+def test_us_ssn(text: str, expected: list[str]) -> None:
+    assert found("us_ssn", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NHS number 943 476 5919", ["943 476 5919"]),
+        ("NHS No: 9434765919", ["9434765919"]),
+        ("943-476-5919", ["943-476-5919"]),
+        ("ref 943 476 5919", []),  # reference words veto
+        ("NHS number 943 476 5918", []),  # bad check digit
+        ("NHS 123 456 7890", []),  # check digit 10: never issued
+        ("tel 943 476 5919", []),  # a phone cue is nearer
+    ],
+)
+def test_uk_nhs(text: str, expected: list[str]) -> None:
+    assert found("uk_nhs", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NINO AB 12 34 56 C", ["AB 12 34 56 C"]),
+        ("national insurance number JG103759A.", ["JG103759A"]),
+        ("JG103759A", ["JG103759A"]),
+        ("QQ 12 34 56 C", []),  # invalid first letter
+        ("BG 12 34 56 A", []),  # invalid prefix
+        ("AB 12 34 56 E", []),  # invalid suffix
+        ("AO123456C", []),
+    ],
+)
+def test_uk_nino(text: str, expected: list[str]) -> None:
+    assert found("uk_nino", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Passport No: 533380006", ["533380006"]),
+        ("passport number C01X00T47 issued", ["C01X00T47"]),
+        ("Reisepass: C01X00T47", ["C01X00T47"]),
+        ("numéro de passeport 12AB34567", ["12AB34567"]),
+        ("pasaporte PAA123456", ["PAA123456"]),
+        ("passaporto YA1234567", ["YA1234567"]),
+        ("paspoort NXC8L4R71", ["NXC8L4R71"]),
+        ("533380006", []),  # no context
+        ("order 533380006", []),
+        ("passport renewal fee 2024 and invoice 533380006", []),  # digits between
+        ("passport ABCDEFGH", []),  # no digits
+    ],
+)
+def test_passport(text: str, expected: list[str]) -> None:
+    assert found("passport", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("DOB: 12/03/1985", ["12/03/1985"]),
+        ("Date of birth 1985-03-12.", ["1985-03-12"]),
+        ("born on 12 March 1985 in Leeds", ["12 March 1985"]),
+        ("born March 12, 1985", ["March 12, 1985"]),
+        ("geboren am 03.04.1971", ["03.04.1971"]),
+        ("née le 5 mars 1980", ["5 mars 1980"]),
+        ("né le 1er janvier 1970", ["1er janvier 1970"]),
+        ("fecha de nacimiento: 12 de marzo de 1975", ["12 de marzo de 1975"]),
+        ("data di nascita 15/07/1990", ["15/07/1990"]),
+        ("geboortedatum 01-02-1960", ["01-02-1960"]),
+        ("Invoice date 12/03/2024", []),  # a date without birth context
+        ("signed on 12 March 1985", []),
+        ("DOB: 12/03/1985. Admission date: 14/05/2024", ["12/03/1985"]),
+        ("born in Leeds, admitted 14/05/2024", []),  # a nearer non-birth cue
+        ("DOB 31/02/1985", []),  # no such day
+        ("DOB 12/13/1885", []),
+        ("born 1985", []),  # a year alone is not a date
+    ],
+)
+def test_date_of_birth(text: str, expected: list[str]) -> None:
+    assert found("date_of_birth", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("MRN: 00123456", ["00123456"]),
+        ("Medical record number RX-448812", ["RX-448812"]),
+        ("patient id H1234567", ["H1234567"]),
+        ("Patientennummer 88812345", ["88812345"]),
+        ("numéro de dossier 2024-55123", []),  # a year-first docket shape with digits between
+        ("record 00123456", []),  # no medical context
+        ("MRN pending", []),
+        ("MRN: 123", []),  # too short
+    ],
+)
+def test_medical_record_number(text: str, expected: list[str]) -> None:
+    assert found("medical_record_number", text) == expected
+
+
+_GHP = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+_PAT = "github_pat_11ABCDEFG0123456789_abcdefghijklmnop"
+_GOOGLE = "AIzaSyA1234567890abcdefghijklmnopqrstuv"
+_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("aws_access_key_id = AKIAIOSFODNN7EXAMPLE", ["AKIAIOSFODNN7EXAMPLE"]),
+        (f"token {_GHP} leaked", [_GHP]),
+        (_PAT, [_PAT]),
+        ("xoxb-123456789012-abcdefABCDEF", ["xoxb-123456789012-abcdefABCDEF"]),
+        ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", ["sk_live_4eC39HqLyjWDarjtT1zdp7dc"]),
+        (f"key={_GOOGLE}", [_GOOGLE]),
+        (f"jwt {_JWT}", [_JWT]),
+        ("AKIAIOSFODNN7EXAMPL", []),  # one character short
+        ("ghp_short", []),
+        ("the sk_live_ prefix", []),
+        ("eyJ alone", []),
+    ],
+)  # fmt: skip
+def test_cloud_tokens(text: str, expected: list[str]) -> None:
+    assert found("cloud_tokens", text) == expected
+
+
+_AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"aws_secret_access_key = {_AWS_SECRET}", [_AWS_SECRET]),
+        (f"AWS secret: {_AWS_SECRET}", [_AWS_SECRET]),
+        (f"checksum {_AWS_SECRET}", []),  # 40 characters without context
+        ("aws_secret_access_key = " + "a" * 40, []),  # one character class only
+    ],
+)
+def test_aws_secret_key(text: str, expected: list[str]) -> None:
+    assert found("aws_secret_key", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("password=hunter2!", ["hunter2!"]),
+        ("DB_PASSWORD='Sup3r$ecret'", ["Sup3r$ecret"]),
+        ('{"api_key": "abcd1234efgh"}', ["abcd1234efgh"]),
+        ("passwd: s3cr3t-pw", ["s3cr3t-pw"]),
+        ("secret: x7Yq9Lm2", ["x7Yq9Lm2"]),
+        ("token: 9f8e7d6c5b4a", ["9f8e7d6c5b4a"]),
+        ("export API_KEY_PROD=abc123def456", ["abc123def456"]),
+        ("Server=db;User Id=sa;Password=P@ssw0rd!;", ["P@ssw0rd!"]),
+        ("<password>correcthorse9</password>", ["correcthorse9"]),
+        ("client_secret: correcthorsebattery", ["correcthorsebattery"]),
+        ("Passwort: Geheim123", ["Geheim123"]),
+        ("password: ********", []),  # masked
+        ("password: ${DB_PASSWORD}", []),  # a reference, not a value
+        ("password: required", []),  # prose
+        ("password: null", []),
+        ("max_tokens: 4096", []),
+        ("secretary: Jane Smith", []),
+        ("Passport: 533380006", []),
+        ("tokenizer: bert-base", []),
+    ],
+)
+def test_config_secrets(text: str, expected: list[str]) -> None:
+    assert found("config_secrets", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postgres://admin:s3cr3t@db.example.com:5432/app", ["admin:s3cr3t"]),
+        ("mongodb+srv://svc:p%40ss@cluster0.example.net", ["svc:p%40ss"]),
+        ("https://x-access-token:ghs_abc123@github.com/org/repo", ["x-access-token:ghs_abc123"]),
+        ("https://abcdefghijklmnopqrstuvwx@github.com/o/r.git", ["abcdefghijklmnopqrstuvwx"]),
+        ("https://example.com/path?a=b", []),
+        ("https://user@example.com", []),  # a user name alone
+        ("ssh://git@github.com:22/o/r", []),
+    ],
+)
+def test_url_credentials(text: str, expected: list[str]) -> None:
+    assert found("url_credentials", text) == expected
+
+
+_KEY_BODY = "MIIEpAIBAAKCAQEA1b2c3\nd4e5f6+/==\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"-----BEGIN RSA PRIVATE KEY-----\n{_KEY_BODY}-----END RSA PRIVATE KEY-----",
+         [f"-----BEGIN RSA PRIVATE KEY-----\n{_KEY_BODY}-----END RSA PRIVATE KEY-----"]),
+        (f"x -----BEGIN PRIVATE KEY-----\n{_KEY_BODY}-----END PRIVATE KEY----- y",
+         [f"-----BEGIN PRIVATE KEY-----\n{_KEY_BODY}-----END PRIVATE KEY-----"]),
+        (f"-----BEGIN OPENSSH PRIVATE KEY-----\n{_KEY_BODY}\n(truncated)",
+         [f"-----BEGIN OPENSSH PRIVATE KEY-----\n{_KEY_BODY.rstrip()}"]),
+        ("-----BEGIN PGP PRIVATE KEY BLOCK-----\nabc\n-----END PGP PRIVATE KEY BLOCK-----",
+         ["-----BEGIN PGP PRIVATE KEY BLOCK-----\nabc\n-----END PGP PRIVATE KEY BLOCK-----"]),
+        ("-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----", []),
+        ("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", []),
+    ],
+)  # fmt: skip
+def test_private_key_block(text: str, expected: list[str]) -> None:
+    assert found("private_key_block", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Authorization: Bearer abc123DEF456ghi789", ["abc123DEF456ghi789"]),
+        ('"authorization": "Basic dXNlcjpwYXNzd29yZA=="', ["dXNlcjpwYXNzd29yZA=="]),
+        ("curl -H 'Authorization: token 9f8e7d6c5b4a3f2e'", ["9f8e7d6c5b4a3f2e"]),
+        ("bearer 0123456789abcdefABCDEF0123", ["0123456789abcdefABCDEF0123"]),
+        ("Authorization: Bearer", []),
+        ("the bearer of this letter", []),
+        ("bearer bonds are obsolete", []),
+    ],
+)
+def test_bearer_tokens(text: str, expected: list[str]) -> None:
+    assert found("bearer_tokens", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dear Ms Okafor,", ["Okafor"]),
+        ("Dear John Smith,", ["John Smith"]),
+        ("Patient: Jane Doe", ["Jane Doe"]),
+        ("Name: Mary-Ann O'Brien", ["Mary-Ann O'Brien"]),
+        ("Mr. James McDonald signed", ["James McDonald"]),
+        ("Sehr geehrter Herr Dr. Müller", ["Müller"]),
+        ("Mme Dupont", ["Dupont"]),
+        ("Estimada Sra. Núñez", ["Núñez"]),
+        ("Gentile Sig.ra Rossi", ["Rossi"]),
+        ("Geachte heer De Vries", ["De Vries"]),
+        ("Claimant: Ludwig van Beethoven", ["Ludwig van Beethoven"]),
+        ("Dear Sir or Madam,", []),
+        ("Dear Valued Customer", []),
+        ("Client: Acme Holdings Ltd", []),  # an organisation
+        ("Hi team", []),
+        ("Name: john smith", []),  # lower case: left to the model
+        ("Patient: Smith", []),  # a label needs a full name
+    ],
+)
+def test_person_hints(text: str, expected: list[str]) -> None:
+    assert found("person_hints", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lives at 12 High Street, London", ["12 High Street"]),
+        ("221B Baker Street", ["221B Baker Street"]),
+        ("1600 Pennsylvania Avenue NW", ["1600 Pennsylvania Avenue"]),
+        ("12 rue de la Paix, 75002 Paris", ["12 rue de la Paix, 75002 Paris"]),
+        ("Calle Mayor 5, 28013 Madrid", ["Calle Mayor 5, 28013 Madrid"]),
+        ("Via Roma 10", ["Via Roma 10"]),
+        ("Piazza San Marco 1", ["Piazza San Marco 1"]),
+        ("see section 12 of the Street Act", []),
+        ("via email", []),
+        ("12 apples", []),
+    ],
+)
+def test_street_address(text: str, expected: list[str]) -> None:
+    assert found("street_address", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hauptstraße 5, 10115 Berlin", ["Hauptstraße 5, 10115 Berlin"]),
+        ("Berliner Straße 12", ["Berliner Straße 12"]),
+        ("Musterstr. 7a", ["Musterstr. 7a"]),
+        ("Keizersgracht 123", ["Keizersgracht 123"]),
+        ("Kerkstraat 12", ["Kerkstraat 12"]),
+        ("Straße", []),
+        ("the Norwegian 12", []),
+    ],
+)
+def test_street_address_de_nl(text: str, expected: list[str]) -> None:
+    assert found("street_address_de_nl", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("London SW1A 1AA", ["SW1A 1AA"]),
+        ("Manchester M1 1AE.", ["M1 1AE"]),
+        ("San Francisco, CA 94105", ["CA 94105"]),
+        ("New York, NY 10001-1234", ["NY 10001-1234"]),
+        ("Adresse: 10115 Berlin", ["10115 Berlin"]),
+        ("1015 CJ Amsterdam", ["1015 CJ Amsterdam"]),
+        ("Invoice 10115 Total", []),
+        ("12345", []),
+        ("in 2024 EU rules", []),
+        ("version 12345 Beta", []),
+    ],
+)
+def test_postcode(text: str, expected: list[str]) -> None:
+    assert found("postcode", text) == expected
