@@ -80,14 +80,19 @@ class PolicyEngine:
         return frozenset(decision.redaction) | self.policy.always_forbidden
 
     def decide(self, facts: SectionFacts) -> Decision:
-        return self.evaluate(facts).decision
-
-    def evaluate(self, facts: SectionFacts) -> Evaluation:
         _validate(facts)
         tenant = self.policy.tenants.get(facts.tenant)
         if tenant is None:
-            reason = "tenant is not configured in this policy"
-            return Evaluation(self._stay(Action.BLOCK, (UNKNOWN_TENANT,), reason), ())
+            return self._unknown_tenant()
+        matched = [rule for rule in self.policy.rules if rule.matches(facts)]
+        return self._decide(facts, tenant, matched)
+
+    def evaluate(self, facts: SectionFacts) -> Evaluation:
+        """``decide`` plus every rule's match result with reasons (for ``explain``)."""
+        _validate(facts)
+        tenant = self.policy.tenants.get(facts.tenant)
+        if tenant is None:
+            return Evaluation(self._unknown_tenant(), ())
         matches = tuple(rule.match(facts) for rule in self.policy.rules)
         matched = [r for r, m in zip(self.policy.rules, matches, strict=True) if m.matched]
         return Evaluation(self._decide(facts, tenant, matched), matches)
@@ -138,6 +143,10 @@ class PolicyEngine:
     def _attributes(self, name: str) -> frozenset[str]:
         dest: Destination | None = self.policy.destinations.get(name)
         return dest.attributes if dest is not None else frozenset()
+
+    def _unknown_tenant(self) -> Decision:
+        reason = "tenant is not configured in this policy"
+        return self._stay(Action.BLOCK, (UNKNOWN_TENANT,), reason)
 
     def _stay(self, action: Action, rule_ids: tuple[str, ...], reason: str) -> Decision:
         return Decision(action, rule_ids, (), self.version, {}, reason)

@@ -81,6 +81,22 @@ class Rule:
     description: str = ""
     line: int = 0
 
+    def matches(self, facts: SectionFacts) -> bool:
+        """The same answer as ``match(facts).matched``, without building reasons."""
+        present = facts.entity_types
+        e = self.entities
+        return (
+            (self.tenants is None or facts.tenant in self.tenants)
+            and (
+                self.source_jurisdictions is None
+                or facts.source_jurisdiction in self.source_jurisdictions
+            )
+            and (self.categories is None or facts.category in self.categories)
+            and (not e.any or not e.any.isdisjoint(present))
+            and e.all <= present
+            and e.none.isdisjoint(present)
+        )
+
     def match(self, facts: SectionFacts) -> RuleMatch:
         reasons: list[tuple[bool, str]] = []
         if self.tenants is not None:

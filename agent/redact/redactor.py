@@ -15,6 +15,7 @@ once is not sent the second time it appears undetected.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
@@ -101,20 +102,24 @@ def _merge(
 
 def _propagate(text: str, spans: list[_Span]) -> list[_Span]:
     """Add every other exact occurrence of a replaced value that no span covers yet."""
-    covered = [(s.start, s.end) for s in spans]
-    extra: list[_Span] = []
-    for span in spans:
+    starts = [s.start for s in spans]  # sorted, non-overlapping
+    ends = [s.end for s in spans]
+    seen: set[str] = set()
+    for span in list(spans):
         value = text[span.start : span.end]
-        if len(value.strip()) < MIN_PROPAGATED_CHARS:
+        if len(value.strip()) < MIN_PROPAGATED_CHARS or value in seen:
             continue
+        seen.add(value)
         start = text.find(value)
         while start != -1:
             end = start + len(value)
-            if not any(start < ce and cs < end for cs, ce in covered):
-                extra.append(_Span(start, end, span.type, span.method))
-                covered.append((start, end))
+            i = bisect.bisect_left(ends, start + 1)  # first span ending after `start`
+            if i == len(starts) or starts[i] >= end:  # no overlap with any span
+                starts.insert(i, start)
+                ends.insert(i, end)
+                spans.insert(i, _Span(start, end, span.type, span.method))
             start = text.find(value, end)
-    return sorted(spans + extra, key=lambda s: s.start)
+    return spans
 
 
 def _replacement(

@@ -266,3 +266,17 @@ def test_only_leaving_actions_carry_destinations(data: st.DataObject, name: str)
             assert f.entity_types <= d.redaction.keys()
     else:
         assert d.destinations == () and d.redaction == {}
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), name=st.sampled_from(sorted(_ENGINES)))
+def test_decide_and_explain_agree(data: st.DataObject, name: str) -> None:
+    e = _ENGINES[name]
+    f = data.draw(facts_for(e))
+    evaluation = e.evaluate(f)
+    assert evaluation.decision == e.decide(f)
+    if not e.tenant_known(f.tenant):
+        assert evaluation.matches == ()
+        return
+    for rule, m in zip(e.policy.rules, evaluation.matches, strict=True):
+        assert rule.matches(f) == m.matched
