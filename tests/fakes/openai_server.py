@@ -97,6 +97,7 @@ class FakeVendor:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in separate writes
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -236,3 +237,29 @@ def completion_body(rec: Recorded, reply: Reply) -> dict[str, Any]:
             "total_tokens": prompt + completion,
         },
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve from its own process (benchmarks keep the vendor off the client's GIL).
+
+    ``python -m tests.fakes.openai_server --delay m1=0.05 --delay m2=0.1`` prints
+    ``port N`` on stdout, then serves until stdin closes.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--delay", action="append", default=[], metavar="MODEL=SECONDS")
+    parser.add_argument("--text", default="ANSWER: yes\nCONFIDENCE: 0.9")
+    args = parser.parse_args(argv)
+    with FakeVendor() as vendor:
+        for spec in args.delay:
+            model, _, seconds = spec.partition("=")
+            vendor.answer(model, Reply.slow(float(seconds), args.text))
+        print(f"port {vendor.port}", flush=True)
+        sys.stdin.read()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
