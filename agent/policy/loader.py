@@ -163,6 +163,9 @@ def check_policy_text(content: bytes, file: str) -> tuple[Policy | None, list[Po
     except _TooLarge:
         checker.add((), f"policy has more than {MAX_YAML_NODES} YAML nodes (alias bomb?)")
         return None, checker.issues
+    except RecursionError:
+        checker.add((), "policy is nested too deeply")
+        return None, checker.issues
     except yaml.YAMLError as exc:
         checker.add((), f"invalid YAML: {type(exc).__name__}")
         return None, checker.issues

@@ -126,6 +126,11 @@ def test_alias_bomb_is_refused() -> None:
     assert "YAML nodes" in issue
 
 
+def test_deep_nesting_is_refused_not_a_crash() -> None:
+    (issue,) = issues_of("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "nested too deeply" in issue or "YAML nodes" in issue
+
+
 def test_non_utf8_and_non_mapping() -> None:
     policy, issues = check_policy_text(b"\xff\xfe", "p.yaml")
     assert policy is None and "not UTF-8" in str(issues[0])
