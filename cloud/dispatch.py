@@ -110,7 +110,8 @@ class Dispatcher:
         ``error``, and if the whole chain failed the returned call carries the reasons.
         A call that would not fit the budget raises BudgetExceeded before it is made.
         """
-        usable, errors = self.chain(job.member)
+        usable, skipped = self.chain(job.member)
+        errors = list(skipped)
         for provider in usable:
             role = job.role if provider.name == job.member.name else f"{job.role} (fallback)"
             reserved = self.budget.reserve(self._reservation(job.messages))
@@ -141,6 +142,8 @@ class Dispatcher:
         summary = "; ".join(errors) or "no eligible provider"
         if not usable:
             self.calls.append(self._failure(job, job.member, job.role, summary))
+        elif skipped:  # say on the record why no fallback was tried
+            self.calls[-1].error += "; " + "; ".join(skipped)
         return self._failure(job, job.member, job.role, summary)
 
     @staticmethod

@@ -5,6 +5,7 @@ The FakeVendor stands in for paid vendors; its request log is the proof of what 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import grpc
@@ -80,6 +81,7 @@ async def test_fallback_outside_allowed_destinations_is_never_called(
     assert "HTTP 500" in (err.details() or "")
     assert vendor.requests_for("us") == []
     assert len(vendor.requests_for("eu")) == 1
+    assert "us skipped: destination not allowed for this request" in (err.details() or "")
 
 
 async def test_eligible_fallback_answers_when_the_primary_fails(
@@ -187,3 +189,33 @@ async def test_api_key_from_the_environment_is_sent_as_bearer(
         await stub.Orchestrate(request())
     assert vendor.requests[0].headers["authorization"] == "Bearer sk-test-123"
     assert "sk-test-123" not in repr(config)
+
+
+async def test_logs_and_errors_never_carry_section_text_or_outputs(
+    vendor: FakeVendor, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "SENTINEL-Jane-Doe-4111"
+    vendor.answer("a", Reply.ok(f"ANSWER: {secret} may terminate"))
+    vendor.answer("b", Reply.fail(500))
+    providers = [provider("a", vendor.base_url), provider("b", vendor.base_url, max_retries=0)]
+    caplog.set_level("DEBUG")
+    async with serving(write_config(tmp_path, providers)) as stub:
+        resp = await stub.Orchestrate(request(sections=[f"{secret} signed the lease."]))
+        err = await refused(stub, request(sections=[f"{secret} again"], token_budget=10))
+    assert secret in resp.outputs[0].output  # the caller gets the outputs...
+    assert secret not in (err.details() or "")
+    assert all(secret not in r.getMessage() for r in caplog.records)  # ...the logs never do
+    assert any("orchestrate request_id=req-1" in r.getMessage() for r in caplog.records)
+
+
+async def test_caller_deadline_stops_the_work_and_later_steps_are_never_sent(
+    vendor: FakeVendor, tmp_path: Path
+) -> None:
+    vendor.answer("a", Reply.slow(0.8))
+    config = write_config(tmp_path, [provider("a", vendor.base_url, timeout_s=5.0)])
+    async with serving(config) as stub:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.Orchestrate(request(), timeout=0.3)
+        await asyncio.sleep(1.0)  # long enough for a synthesis call, had one been made
+    assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert len(vendor.requests) == 1  # the panelist only: no synthesis after the deadline
