@@ -92,6 +92,30 @@ def read_log_id(db: sqlite_utils.Database) -> str:
     return str(row[0])
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """Entries with their canonical leaves and leaf hashes, ready to commit."""
+
+    entries: list[AuditEntry]
+    leaves: list[bytes]
+    hashes: list[bytes]
+
+    @classmethod
+    def of(cls, entries: list[AuditEntry]) -> _Prepared:
+        leaves = [e.canonical_bytes() for e in entries]
+        return cls(entries, leaves, hash_leaves(leaves))
+
+    @classmethod
+    def merge(cls, parts: Sequence[_Prepared]) -> _Prepared:
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            [e for p in parts for e in p.entries],
+            [x for p in parts for x in p.leaves],
+            [h for p in parts for h in p.hashes],
+        )
+
+
 class AuditLog:
     """Open with ``AuditLog.open(config, clock=time.time)``; close with ``close()``."""
 
@@ -117,7 +141,7 @@ class AuditLog:
         self._opened_at = clock()
         self._lock = threading.Lock()
         self._closed = False
-        self._queue: list[tuple[list[AuditEntry], asyncio.Future[list[int]]]] = []
+        self._queue: list[tuple[_Prepared, asyncio.Future[list[int]]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
     # -- opening -------------------------------------------------------------------------
@@ -213,7 +237,7 @@ class AuditLog:
                 raise AuditError("audit log accepts AuditEntry objects only")
         if not batch:
             return []
-        return self._commit(batch)
+        return self._commit(_Prepared.of(batch))
 
     async def append(self, entries: Sequence[AuditEntry]) -> list[int]:
         """Like ``append_sync``; concurrent callers are committed together."""
@@ -226,7 +250,9 @@ class AuditLog:
         self._check_open()
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[list[int]] = loop.create_future()
-        self._queue.append((batch, fut))
+        # Encode and hash here, on the caller's side, so this overlaps with the commit
+        # of the previous group (SQLite and fsync run without the GIL in the worker).
+        self._queue.append((_Prepared.of(batch), fut))
         if self._flusher is None or self._flusher.done():
             self._flusher = loop.create_task(self._flush())
         return await fut
@@ -234,7 +260,7 @@ class AuditLog:
     async def _flush(self) -> None:
         while self._queue:
             group, self._queue = self._queue, []
-            merged = [e for batch, _ in group for e in batch]
+            merged = _Prepared.merge([prepared for prepared, _ in group])
             try:
                 ids = await asyncio.to_thread(self._commit, merged)
             except BaseException as exc:
@@ -250,17 +276,18 @@ class AuditLog:
                     raise
                 continue
             offset = 0
-            for batch, fut in group:
+            for prepared, fut in group:
+                n = len(prepared.entries)
                 if not fut.done():
-                    fut.set_result(ids[offset : offset + len(batch)])
-                offset += len(batch)
+                    fut.set_result(ids[offset : offset + n])
+                offset += n
 
     def _check_open(self) -> None:
         if self._closed:
             raise AuditError("audit log is closed")
 
-    def _commit(self, entries: list[AuditEntry]) -> list[int]:
-        leaves = [e.canonical_bytes() for e in entries]
+    def _commit(self, prepared: _Prepared) -> list[int]:
+        entries, leaves, hashes = prepared.entries, prepared.leaves, prepared.hashes
         with self._lock:
             self._check_open()
             conn = self._db.conn
@@ -270,7 +297,6 @@ class AuditLog:
                 try:
                     tree = self._reload_if_moved()
                     start = tree.size
-                    hashes = hash_leaves(leaves)
                     tree.extend(hashes)
                     rows = [
                         (start + i, e.time, e.tenant, e.kind, leaf, h)
