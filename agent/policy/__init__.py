@@ -6,6 +6,7 @@ problem); ``decide(facts)`` is pure and fails closed. See docs/policy.md.
 
 from agent.policy.base import Action, Decision, Destination, RedactionMethod, SectionFacts
 from agent.policy.engine import (
+    ALWAYS_FORBIDDEN,
     DEFAULT_DENY,
     NO_ELIGIBLE_DESTINATION,
     UNKNOWN_TENANT,
@@ -16,6 +17,7 @@ from agent.policy.engine import (
 from agent.policy.loader import PolicyIssue, check_policy_text, policy_version
 
 __all__ = [
+    "ALWAYS_FORBIDDEN",
     "DEFAULT_DENY",
     "NO_ELIGIBLE_DESTINATION",
     "UNKNOWN_TENANT",

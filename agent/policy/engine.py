@@ -10,8 +10,11 @@ How a decision is made (docs/policy.md has the long form):
    (each filtered by its ``require_attributes``). None left -> ``local_only``
    (``no-eligible-destination``).
 5. For ``redact``, each entity type gets the most restrictive method any matching rule
-   gives it; a type present that no rule names gets ``settings.unlisted_entities``
-   (default ``mask``; ``local_only`` keeps the section local, ``unlisted-entity``).
+   gives it; a type present that no rule names gets ``drop`` if it is in
+   ``settings.always_forbidden``, else ``settings.unlisted_entities`` (default ``mask``;
+   ``local_only`` keeps the section local, ``unlisted-entity``). An ``allow`` for a
+   section holding an always-forbidden type becomes a ``redact`` dropping those types
+   (``always-forbidden``): sent raw, the egress re-check would stop it anyway.
 Rule ids and destinations are sorted, so the decision does not depend on rule order.
 """
 
@@ -38,6 +41,7 @@ DEFAULT_DENY = "default-deny"
 UNKNOWN_TENANT = "unknown-tenant"
 NO_ELIGIBLE_DESTINATION = "no-eligible-destination"
 UNLISTED_ENTITY = "unlisted-entity"
+ALWAYS_FORBIDDEN = "always-forbidden"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +112,18 @@ class PolicyEngine:
         ids = tuple(sorted(r.id for r in matched))
         names = self._destinations(tenant, matched)
         redaction: dict[EntityType, RedactionMethod] = {}
-        if winner is Action.REDACT:
+        forced = facts.entity_types & self.policy.always_forbidden
+        if winner is Action.ALLOW and forced:
+            # `allow` would send these raw and the egress re-check would stop the send:
+            # redact instead, dropping them (never in any form), and say so.
+            winner, ids = Action.REDACT, (*ids, ALWAYS_FORBIDDEN)
+        elif winner is Action.REDACT:
             redaction = _merge_methods(matched)
+        if winner is Action.REDACT:
             unlisted = sorted(facts.entity_types - redaction.keys())
+            for t in sorted(forced & frozenset(unlisted)):
+                redaction[t] = RedactionMethod.DROP
+                unlisted.remove(t)
             if unlisted and self.policy.unlisted_entities == UNLISTED_LOCAL_ONLY:
                 reason = f"entity types no rule names a method for: {', '.join(unlisted)}"
                 return self._stay(Action.LOCAL_ONLY, (*ids, UNLISTED_ENTITY), reason)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from agent.domain import Category, EntityType
 from agent.policy import (
+    ALWAYS_FORBIDDEN,
     DEFAULT_DENY,
     NO_ELIGIBLE_DESTINATION,
     UNKNOWN_TENANT,
@@ -194,6 +195,28 @@ def test_allow_carries_no_redaction_and_forbidden_types_include_always_forbidden
     assert e.forbidden_types(d) == frozenset({EntityType.CREDIT_CARD})
 
 
+def test_always_forbidden_types_are_dropped_even_under_allow() -> None:
+    e = engine(
+        "  - {id: a, action: allow, destinations: ['*'], match: {categories: [public]}}\n"
+        "  - {id: r, action: redact, destinations: ['*'], redaction: {PERSON: hash},"
+        " match: {categories: [internal]}}\n",
+        "settings: {always_forbidden: [CREDIT_CARD]}\n",
+    )
+    card = frozenset({EntityType.CREDIT_CARD, EntityType.PERSON})
+    d = e.decide(facts(Category.PUBLIC, card))
+    assert (d.action, d.rule_ids) == (Action.REDACT, ("a", ALWAYS_FORBIDDEN))
+    assert d.redaction == {
+        EntityType.CREDIT_CARD: RedactionMethod.DROP,
+        EntityType.PERSON: RedactionMethod.MASK,  # a redact names a method for every type
+    }
+    d = e.decide(facts(Category.INTERNAL, card))
+    assert (d.action, d.rule_ids) == (Action.REDACT, ("r",))
+    assert d.redaction == {
+        EntityType.CREDIT_CARD: RedactionMethod.DROP,
+        EntityType.PERSON: RedactionMethod.HASH,
+    }
+
+
 def test_source_jurisdiction_matches_but_never_widens_residency() -> None:
     e = engine(
         "  - {id: us-src, action: allow, destinations: ['*'],"
@@ -228,6 +251,21 @@ def test_every_shipped_policy_loads(path: Path) -> None:
 
 # -- order independence ----------------------------------------------------------------
 _ENGINES = {p.name: PolicyEngine.load(p) for p in SHIPPED}
+# Shipped policies never `allow`; this one mixes every action, attributes and settings.
+_ENGINES["mixed"] = engine(
+    "  - {id: pub, action: allow, destinations: ['*'], match: {categories: [public]}}\n"
+    "  - {id: eu-int, action: allow, destinations: [eu-a], match: {source_jurisdictions: [EU]}}\n"
+    "  - {id: pii, action: redact, destinations: ['*'], redaction: {PERSON: pseudonymise,"
+    " EMAIL_ADDRESS: hash}, match: {entities: {any: [PERSON, EMAIL_ADDRESS]}}}\n"
+    "  - {id: drop-mail, action: redact, destinations: [eu-a, eu-b, us-a],"
+    " redaction: {EMAIL_ADDRESS: drop}, match: {categories: [internal]}}\n"
+    "  - {id: baa, action: redact, destinations: ['*'], redaction: {}, require_attributes:"
+    " [hipaa_baa], match: {categories: [health]}}\n"
+    "  - {id: hr, action: review, match: {categories: [hr], entities: {none: [SECRET]}}}\n"
+    "  - {id: sec, action: block, match: {entities: {all: [SECRET]}}}\n"
+    "  - {id: priv, action: local_only, match: {categories: [privileged]}}\n",
+    "settings: {always_forbidden: [CREDIT_CARD, IBAN_CODE], unlisted_entities: local_only}\n",
+)
 
 
 @st.composite
