@@ -18,6 +18,7 @@ from agent.recognize import PatternEngine
 from agent.redact import redact
 from agent.vault import DocumentPseudonyms, Vault
 from bastion.errors import PolicyError
+from bastion.wire.v1 import cloud_pb2
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY = bytes(32)
@@ -163,7 +164,9 @@ def test_no_detected_value_appears_in_the_outbound_bytes(
         _VAULTS.append(Vault.open(tmp_path_factory.mktemp("shared"), KEY))
     p = _VAULTS[0].for_document("acme-law", f"d{next(_DOC_IDS)}")
     r = redact(text, detected, d, p, hash_key=HASH_KEY)
-    payload = r.text.encode("utf-8")
+    request = cloud_pb2.OrchestrateRequest(request_id="r-1", tenant="acme-law")
+    request.sections.add(index=0, text=r.text, category=category.value)
+    payload = request.SerializeToString()  # exactly the bytes that would leave
     for e in detected:
         assert text[e.start : e.end].encode() not in payload
     originals = [text[e.start : e.end] for e in detected]
