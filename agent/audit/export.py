@@ -431,8 +431,33 @@ def _hexes(values: object, what: str) -> list[bytes]:
         raise ExportInvalid(f"{what} is not hex") from None
 
 
+REQUIRED_FILES = (
+    "proofs.jsonl",
+    "head.json",
+    "heads.jsonl",
+    "keys.json",
+    "public_key.txt",
+    "residency.json",
+    "report.md",
+)
+
+
 def verify_export(directory: Path, pins: Sequence[VerifyKey] = ()) -> ExportReport:
-    """Check an export with nothing but its files (and, ideally, a pinned public key)."""
+    """Check an export with nothing but its files (and, ideally, a pinned public key).
+
+    Any malformed content fails closed with one ``ExportInvalid`` line.
+    """
+    if not directory.is_dir():
+        raise ExportInvalid(f"{directory} is not an export directory (no manifest.json)")
+    try:
+        return _verify_export(directory, pins)
+    except AuditError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise ExportInvalid(f"export is malformed ({type(exc).__name__})") from None
+
+
+def _verify_export(directory: Path, pins: Sequence[VerifyKey]) -> ExportReport:
     manifest = _load_json(directory / "manifest.json")
     if not isinstance(manifest, dict):
         raise ExportInvalid("manifest.json must be an object")
@@ -442,6 +467,9 @@ def verify_export(directory: Path, pins: Sequence[VerifyKey] = ()) -> ExportRepo
     files = manifest.get("files")
     if not isinstance(files, dict) or f"entries.{fmt}" not in files:
         raise ExportInvalid("manifest.json lists no entries file")
+    for name in REQUIRED_FILES:
+        if name not in files:
+            raise ExportInvalid(f"manifest.json does not list {name}")
     for name, digest in sorted(files.items()):
         p = directory / name
         if p.name != name or not p.is_file():

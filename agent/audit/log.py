@@ -147,13 +147,10 @@ class AuditLog:
     # -- opening -------------------------------------------------------------------------
     @classmethod
     def open(cls, config: AuditConfig, clock: Clock = time.time) -> AuditLog:
-        try:
-            key = SigningKey.load_or_create(config.key_path)
-        except IntegrityError as exc:
-            raise AuditError(f"audit signing key: {exc}") from None
         db = store.connect(config.db_path)
         try:
             store.migrate(db, _ms(clock()))
+            key = _load_key(db, config.key_path)
             log_id, key = cls._ensure_identity(db, key, config.key_path, clock)
             tree = cls._load_tree(db)
             heads = read_heads(db, log_id)
@@ -393,10 +390,15 @@ class AuditLog:
         return self.sign_head()
 
     async def sign_periodically(self) -> None:
-        """Run until cancelled: sign uncovered entries every ``sign_every_s`` seconds."""
+        """Run until cancelled or closed: sign waiting entries every ``sign_every_s`` s."""
         while not self._closed:
             await asyncio.sleep(self.config.sign_every_s)
-            await asyncio.to_thread(self.maybe_sign_head)
+            try:
+                await asyncio.to_thread(self.maybe_sign_head)
+            except AuditError:
+                if self._closed:
+                    return
+                raise
 
     # -- witness file --------------------------------------------------------------------
     def _append_witness(self, heads: Sequence[TreeHead]) -> None:
@@ -414,15 +416,26 @@ class AuditLog:
             raise AuditError(f"cannot write audit witness file {path} ({exc.strerror})") from None
 
     def _catch_up_witness(self, heads: Sequence[tuple[int, TreeHead]]) -> None:
-        if not heads:
-            return
-        last_witnessed = _last_witness_head(self.config.witness_path)
+        """Append the heads a crash kept out of the witness; refuse a rolled-back database.
+
+        If the witness's newest head is not in the database, the database was restored
+        from an older copy or replaced: appending to it would fork the log, so fail.
+        """
+        path = self.config.witness_path
+        _repair_torn_tail(path)
+        last_witnessed = _last_witness_head(path)
         missing = [h for _, h in heads]
         if last_witnessed is not None:
             for i, h in enumerate(missing):
                 if h == last_witnessed:
                     missing = missing[i + 1 :]
                     break
+            else:
+                raise AuditError(
+                    f"witness file {path} holds a signed head (size {last_witnessed.size}) "
+                    "that the database lacks: the database was rolled back or replaced "
+                    "(run `bastion audit verify --heads` against it)"
+                )
         if missing:
             self._append_witness(missing)
 
@@ -508,6 +521,42 @@ def read_witness(path: Path) -> list[TreeHead]:
     return heads
 
 
+def _load_key(db: sqlite_utils.Database, path: Path) -> SigningKey:
+    """Load the key file; create it only for a log that has no key yet."""
+    try:
+        if path.exists() or read_keys(db):
+            if not path.exists():
+                raise AuditError(
+                    f"audit key file {path} is missing but the log already has a key; "
+                    "restore the key file (a new key cannot sign for this log)"
+                )
+            return SigningKey.load(path)
+        return SigningKey.load_or_create(path)
+    except IntegrityError as exc:
+        raise AuditError(f"audit signing key: {exc}") from None
+
+
+def _repair_torn_tail(path: Path) -> None:
+    """Drop a partial last line left by a crash in the middle of a witness append."""
+    try:
+        with path.open("rb+") as fh:
+            end = fh.seek(0, os.SEEK_END)
+            if end == 0:
+                return
+            fh.seek(max(0, end - 4096))
+            tail = fh.read()
+            if tail.endswith(b"\n"):
+                return
+            cut = tail.rfind(b"\n")
+            keep = end - len(tail) + cut + 1 if cut >= 0 else (0 if end <= 4096 else end)
+            fh.truncate(keep)
+            os.fsync(fh.fileno())
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise AuditError(f"cannot repair audit witness file {path} ({exc.strerror})") from None
+
+
 def _last_witness_head(path: Path) -> TreeHead | None:
     if not path.exists():
         return None
@@ -517,14 +566,14 @@ def _last_witness_head(path: Path) -> TreeHead | None:
             end = fh.tell()
             fh.seek(max(0, end - 4096))
             tail = fh.read().decode("utf-8", "replace").splitlines()
-    except OSError:
-        return None
+    except OSError as exc:
+        raise AuditError(f"cannot read audit witness file {path} ({exc.strerror})") from None
     for line in reversed(tail):
         if line.strip():
             try:
                 return TreeHead.from_json(line)
             except HeadError:
-                return None
+                raise AuditError(f"audit witness file {path}: last line is not a head") from None
     return None
 
 

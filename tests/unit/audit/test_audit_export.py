@@ -179,3 +179,20 @@ def test_export_refuses_a_non_empty_directory_and_a_bad_period(
         export_log(
             log_with_two_tenants.db_path, tmp_path / "o", tenant="acme", since=2, until=1, fmt="csv"
         )
+
+
+def test_a_malformed_or_incomplete_export_fails_closed(
+    log_with_two_tenants: AuditConfig, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _export(log_with_two_tenants, out, "jsonl")
+    (out / "proofs.jsonl").write_text("{not json\n")
+    _rehash(out)
+    with pytest.raises(ExportInvalid, match="malformed"):
+        verify_export(out)
+    (out / "heads.jsonl").unlink()
+    m = json.loads((out / "manifest.json").read_text())
+    del m["files"]["heads.jsonl"]
+    (out / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(ExportInvalid, match=r"does not list heads\.jsonl"):
+        verify_export(out)

@@ -237,3 +237,61 @@ def test_audit_entry_is_exported_from_the_package() -> None:
 
     assert set(pkg.__all__) >= {"AuditLog", "AuditEntry", "AuditConfig"}
     assert pkg.AuditEntry is AuditEntry
+
+
+def test_a_missing_key_file_is_not_silently_replaced(config: AuditConfig, clock: FakeClock) -> None:
+    AuditLog.open(config, clock=clock).close()
+    config.key_path.unlink()
+    with pytest.raises(AuditError, match="missing but the log already has a key"):
+        AuditLog.open(config, clock=clock)
+    assert not config.key_path.exists()
+
+
+def test_a_rolled_back_database_is_refused(
+    config: AuditConfig, clock: FakeClock, tmp_path: Path
+) -> None:
+    import shutil
+
+    with AuditLog.open(config, clock=clock) as log:
+        log.append_sync(entries(10))
+    backup = tmp_path / "backup.db"
+    shutil.copy(config.db_path, backup)
+    with AuditLog.open(config, clock=clock) as log:
+        log.append_sync(entries(10, start=10))
+    shutil.copy(backup, config.db_path)  # restore the older copy; the witness remembers
+    with pytest.raises(AuditError, match="rolled back or replaced"):
+        AuditLog.open(config, clock=clock)
+
+
+def test_a_torn_witness_line_from_a_crash_is_repaired_on_open(
+    config: AuditConfig, clock: FakeClock
+) -> None:
+    with AuditLog.open(config, clock=clock) as log:
+        log.append_sync(entries(10))
+    good = config.witness_path.read_text()
+    with config.witness_path.open("a") as fh:
+        fh.write('{"key_id":"ab')  # the crash hit mid-write
+    AuditLog.open(config, clock=clock).close()
+    assert config.witness_path.read_text() == good
+    assert verify_log(config.db_path, witness_files=[config.witness_path]).entries == 10
+
+
+async def test_sign_periodically_signs_while_idle_and_stops_at_close(
+    config: AuditConfig,
+) -> None:
+    fast = replace(config, sign_every_s=0.05, sign_every_n=1000)
+    log = AuditLog.open(fast)
+    task = asyncio.create_task(log.sign_periodically())
+    try:
+        await log.append(entries(3))
+        for _ in range(100):
+            head = log.latest_head()
+            if head is not None and head.size == 3:
+                break
+            await asyncio.sleep(0.02)
+        head = log.latest_head()
+        assert head is not None and head.size == 3
+    finally:
+        log.close()
+        await asyncio.wait_for(task, timeout=2)
+    assert task.done() and task.exception() is None
