@@ -18,6 +18,7 @@ the value. If the checker itself fails (scanner error, bad input) the result is 
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -35,7 +36,9 @@ Scanner = Callable[[str], Sequence[Entity]]
 
 _ZERO_WIDTH = frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff")
 _SEPARATORS = frozenset(" -./()")
-_OUR_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*(?:_\d+|:[0-9a-f]{8})?>")
+_OUR_PLACEHOLDER = re.compile(
+    "<(?:" + "|".join(t.value for t in EntityType) + r")(?:_\d+|:[0-9a-f]{8})?>"
+)
 
 
 class ViolationKind(StrEnum):
@@ -81,13 +84,40 @@ class _Folded:
         self.text = "".join(chars)
         self.offsets = offsets
 
-    def find_all(self, needle: str) -> list[int]:
-        found: list[int] = []
+    def find_all(self, needle: str) -> list[tuple[int, int]]:
+        """(start, end) in the original text of every occurrence of ``needle``."""
+        found: list[tuple[int, int]] = []
         start = self.text.find(needle)
         while start != -1 and len(found) < MAX_VIOLATIONS:
-            found.append(self.offsets[start])
+            found.append((self.offsets[start], self.offsets[start + len(needle) - 1] + 1))
             start = self.text.find(needle, start + 1)
         return found
+
+
+class _SafeRanges:
+    """Where the payload holds Bastion's own placeholders, or a whole string field equal
+    to metadata the agent wrote itself (``safe_strings``): a match wholly inside one of
+    these is not a finding. A safe string inside a section's text is not a whole field,
+    so it is still checked."""
+
+    def __init__(self, payload: bytes, text: str, safe_strings: Sequence[str]) -> None:
+        spans = [(m.start(), m.end()) for m in _OUR_PLACEHOLDER.finditer(text)]
+        for safe in safe_strings:
+            if not isinstance(safe, str):
+                raise TypeError("safe strings must be strings")
+            spans += _whole_fields(payload, safe)
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        self._starts = [s for s, _ in merged]
+        self._ends = [e for _, e in merged]
+
+    def covers(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self._starts, start) - 1
+        return i >= 0 and self._ends[i] >= end
 
 
 class EgressChecker:
@@ -103,13 +133,25 @@ class EgressChecker:
         payload: bytes,
         forbidden: frozenset[EntityType],
         originals: Sequence[str],
+        *,
+        safe_strings: Sequence[str] = (),
     ) -> list[EgressViolation]:
+        """Every violation in ``payload``; empty means it may be sent.
+
+        ``safe_strings`` are values the agent itself writes into the request from its
+        configuration (tenant, destination names, providers, regions, category names): a
+        document that names an organisation "Mistral" must not block every request that
+        lists the destination provider ``mistral``. Only a protobuf string field whose
+        whole content equals a safe string is exempt - the same word inside a section's
+        text is still checked. Never pass document text here.
+        """
         try:
             if not isinstance(payload, bytes | bytearray):
                 raise TypeError("payload must be bytes")
             text = bytes(payload).decode("utf-8", errors="replace")
-            violations = self._forbidden(text, frozenset(forbidden))
-            violations += self._originals(text, originals)
+            safe = _SafeRanges(bytes(payload), text, safe_strings)
+            violations = self._forbidden(text, frozenset(forbidden), safe)
+            violations += self._originals(text, originals, safe)
         except Exception as exc:  # a failed check must block, never pass
             return [EgressViolation(ViolationKind.CHECKER_FAILURE, -1, None, type(exc).__name__)]
         return sorted(violations, key=lambda v: (v.offset, v.kind))[:MAX_VIOLATIONS]
@@ -119,15 +161,19 @@ class EgressChecker:
         payload: bytes,
         forbidden: frozenset[EntityType],
         originals: Sequence[str],
+        *,
+        safe_strings: Sequence[str] = (),
     ) -> None:
         """``check``, raising ``EgressBlocked`` (types and offsets only) on any violation."""
-        violations = self.check(payload, forbidden, originals)
+        violations = self.check(payload, forbidden, originals, safe_strings=safe_strings)
         if violations:
             shown = "; ".join(str(v) for v in violations[:5])
             more = f" (+{len(violations) - 5} more)" if len(violations) > 5 else ""
             raise EgressBlocked(f"egress re-check blocked the send: {shown}{more}")
 
-    def _forbidden(self, text: str, forbidden: frozenset[EntityType]) -> list[EgressViolation]:
+    def _forbidden(
+        self, text: str, forbidden: frozenset[EntityType], safe: _SafeRanges
+    ) -> list[EgressViolation]:
         if not forbidden:
             return []
         found = self._scan(text)
@@ -137,12 +183,14 @@ class EgressChecker:
                 raise TypeError("scanner returned something that is not an Entity")
             if entity.type not in forbidden:
                 continue
-            if _OUR_PLACEHOLDER.fullmatch(text[entity.start : entity.end].strip()):
-                continue  # our own <PERSON_1> / <PERSON> / <PERSON:3f2a9c1b>
+            if safe.covers(entity.start, entity.end):
+                continue  # our own <PERSON_1> / <PERSON> / <PERSON:3f2a9c1b>, or metadata
             out.append(EgressViolation(ViolationKind.FORBIDDEN_ENTITY, entity.start, entity.type))
         return out
 
-    def _originals(self, text: str, originals: Sequence[str]) -> list[EgressViolation]:
+    def _originals(
+        self, text: str, originals: Sequence[str], safe: _SafeRanges
+    ) -> list[EgressViolation]:
         wanted: dict[str, int] = {}
         compact_wanted: dict[str, int] = {}
         for index, original in enumerate(originals):
@@ -158,15 +206,43 @@ class EgressChecker:
             return []
         out: dict[int, EgressViolation] = {}
         folded_text = _Folded(text)
-        for needle, index in wanted.items():
-            for offset in folded_text.find_all(needle):
-                out.setdefault(offset, _original_hit(offset, index))
+        searches = [(folded_text, wanted)]
         if compact_wanted:
-            compact_text = _Folded(text, compact=True)
-            for needle, index in compact_wanted.items():
-                for offset in compact_text.find_all(needle):
-                    out.setdefault(offset, _original_hit(offset, index))
+            searches.append((_Folded(text, compact=True), compact_wanted))
+        for view, needles in searches:
+            for needle, index in needles.items():
+                for start, end in view.find_all(needle):
+                    if not safe.covers(start, end):
+                        out.setdefault(start, _original_hit(start, index))
         return list(out.values())
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _whole_fields(payload: bytes, value: str) -> list[tuple[int, int]]:
+    """Text spans of protobuf length-delimited fields whose whole content is ``value``."""
+    raw = value.encode("utf-8")
+    if not raw:
+        return []
+    prefix = _varint(len(raw))
+    spans: list[tuple[int, int]] = []
+    pos = payload.find(raw)
+    while pos != -1:
+        tag_at = pos - len(prefix) - 1
+        if tag_at >= 0 and payload[tag_at + 1 : pos] == prefix and payload[tag_at] & 0x07 == 2:
+            # The byte before is ASCII (a length), so decoding the prefix alone gives the
+            # same characters as decoding the whole payload.
+            start = len(payload[:pos].decode("utf-8", errors="replace"))
+            spans.append((start, start + len(value)))
+        pos = payload.find(raw, pos + 1)
+    return spans
 
 
 def _original_hit(offset: int, index: int) -> EgressViolation:

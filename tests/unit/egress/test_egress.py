@@ -151,3 +151,38 @@ def test_violations_are_attributed_to_their_section() -> None:
     assert [v.entity_type for v in grouped[1]] == [CARD]
     assert [v.kind for v in grouped[2]] == [ViolationKind.ORIGINAL_VALUE]
     assert [v.entity_type for v in grouped[WHOLE_REQUEST]] == [EMAIL]
+
+
+def test_our_placeholders_are_not_findings_but_lookalikes_are() -> None:
+    data = payload("Reply to <EMAIL_ADDRESS_1> and <PERSON_2> and <PERSON:0a1b2c3d>.")
+    assert CHECKER.check(data, frozenset({EMAIL}), ["Email", "person"]) == []
+    lookalike = payload("Reply to <OLIVER> today.")
+    assert CHECKER.check(lookalike, frozenset(), ["Oliver"])
+
+
+def test_agent_metadata_can_be_declared_safe_but_not_the_same_word_in_text() -> None:
+    request = cloud_pb2.OrchestrateRequest(request_id="r-1", tenant="acme-law")
+    request.sections.add(index=0, text="The supplier <ORGANIZATION_1> replied.")
+    request.allowed_destinations.add(
+        name="eu-mistral-paris", provider="mistral", region="eu-west-3", jurisdiction="EU"
+    )
+    data = request.SerializeToString()
+    safe = ["acme-law", "eu-mistral-paris", "mistral", "eu-west-3", "EU"]
+    assert CHECKER.check(data, frozenset(), ["Mistral"])  # without: blocked
+    assert CHECKER.check(data, frozenset(), ["Mistral"], safe_strings=safe) == []
+    request.sections.add(index=1, text="Mistral sent the invoice.")
+    request.sections.add(index=2, text="mistral")
+    request.sections.add(index=3, text="Ask mistral and eu-west-3.")
+    leaked = CHECKER.check(request.SerializeToString(), frozenset(), ["Mistral"], safe_strings=safe)
+    # index 2 is a whole field equal to a safe string: the one exemption in section text.
+    assert [v.kind for v in leaked] == [ViolationKind.ORIGINAL_VALUE] * 2
+
+
+def test_safe_strings_are_found_after_multibyte_text_and_long_fields() -> None:
+    request = cloud_pb2.OrchestrateRequest(request_id="r-1", tenant="acme-law")
+    request.sections.add(index=0, text="Ünïcödé " * 40 + "<PERSON_1>")  # 2-byte length
+    request.allowed_destinations.add(name="eu-mistral-paris", provider="mistral")
+    data = request.SerializeToString()
+    safe = ["mistral", "eu-mistral-paris"]
+    assert CHECKER.check(data, frozenset(), ["Mistral"], safe_strings=safe) == []
+    assert CHECKER.check(data, frozenset(), ["Mistral"], safe_strings=["mistral"])  # the name
