@@ -18,6 +18,7 @@ _CONFIDENCE = re.compile(
     r"confidence\s*\**\s*[:=-]?\s*\**\s*(\d{1,3}(?:\.\d+)?|\.\d+)\s*(%)?", re.IGNORECASE
 )
 _CONFIDENCE_LINE = re.compile(r"^\s*\**\s*confidence\b.*$", re.IGNORECASE | re.MULTILINE)
+_MARKER_LINE = re.compile(r"^\s*<<<[^\n]*$\n?", re.MULTILINE)
 _PUNCT = re.compile(r"[^\w\s]")
 _LABEL_PREFIX = re.compile(r"^(?:the\s+)?(?:final\s+)?(?:answer|label|verdict)\s+is\s+")
 _WORD = re.compile(r"\w+")
@@ -31,6 +32,7 @@ def parse_answer(output: str) -> str:
     matches = list(_ANSWER.finditer(output))
     body = output[matches[-1].end() :] if matches else output
     body = _CONFIDENCE_LINE.sub("", body)
+    body = _MARKER_LINE.sub("", body)  # small models echo our quoting markers
     return body.strip()
 
 

@@ -167,6 +167,7 @@ class ChatProvider:
         }
         if self.config.logprobs:
             body["logprobs"] = True
+            body["top_logprobs"] = 1  # llama.cpp returns logprobs only when this is set
         attempt = 0
         while True:
             retry_after: float | None = None

@@ -11,7 +11,7 @@ strongest eligible model).
   strongest candidate (among the tied labels when breaking a tie).
 - HUMAN_ARBITRATION: the automatic answer is kept, but marked ``needs_review`` with the
   disagreement laid out; a person decides.
-- DEFAULT: majority vote when every answer is label-like, else hierarchical.
+- DEFAULT: majority vote when the answers are label-like, else hierarchical.
 
 Where the mode's candidates are not independent votes - stages of one chain (sequential,
 red team) or distinct threads (research) - the final stage decides, the strategy reported
@@ -19,8 +19,9 @@ is HIERARCHICAL, and agreement is the candidates' mean agreement with that final
 (how much of the draft survived, how much of each thread the merge kept). Human
 arbitration still marks the answer for review.
 
-Agreement is the winning label's share of votes (or of weight) for label-like answers,
-and the mean pairwise word overlap for free text.
+Answers are label-like when most of them are short labels (<= 5 words). Agreement is
+the winning label's share of votes (or of weight) for label-like answers, and the mean
+pairwise word overlap for free text.
 """
 
 from __future__ import annotations
@@ -135,7 +136,9 @@ def resolve(
     if not candidates:
         raise ProviderFailed("every model call failed; no answer to resolve")
     synth = Candidate.of(synthesis) if synthesis is not None and synthesis.ok else None
-    label_like = all(is_label(c.label) for c in candidates)
+    # Label-like when most answers are short labels; a rambling minority (a model that
+    # ignored the format) then counts as its own, losing, label instead of forcing free text.
+    label_like = 2 * sum(is_label(c.label) for c in candidates) > len(candidates)
     weighted = requested == Strategy.CONFIDENCE_WEIGHTED
     scores = _tally(candidates, weighted)
     agreement = _agreement(candidates, scores, label_like)

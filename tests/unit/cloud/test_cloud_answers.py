@@ -29,6 +29,7 @@ from cloud.prompts import build_messages, defuse, quote_sections
         ("ANSWER: first\nmore thought\nFinal answer: second", "second"),
         ("Just a sentence without markers.", "Just a sentence without markers."),
         ("  \n", ""),
+        ("<<<SECTION 1 heading='x'>>\nThe answer is no.\n<<<END SECTION 1>>", "The answer is no."),
     ],
 )
 def test_parse_answer(output: str, answer: str) -> None:

@@ -159,6 +159,7 @@ async def test_api_key_header_styles(vendor: FakeVendor, make, header: str, expe
 async def test_logprobs_are_requested_when_configured(vendor: FakeVendor, make) -> None:
     await make(logprobs=True).complete(MESSAGES, max_tokens=8)
     assert vendor.requests[0].body["logprobs"] is True
+    assert vendor.requests[0].body["top_logprobs"] == 1
 
 
 def test_retry_after_parsing() -> None:

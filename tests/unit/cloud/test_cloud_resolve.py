@@ -103,3 +103,14 @@ def test_chain_modes_let_the_final_stage_decide() -> None:
     )
     assert (r.answer, r.strategy) == ("no", Strategy.HIERARCHICAL)
     assert r.agreement == 0.0  # the draft did not survive the revision
+
+
+def test_a_rambling_minority_does_not_turn_labels_into_free_text() -> None:
+    calls = [
+        call("a", "The answer is no."),
+        call("b", '"2019-05-08 13:47:56, Sender ID=SENDER, BEGIN TRANSMISSION, more noise'),
+        call("c", "No."),
+    ]
+    r = resolve(calls, Strategy.DEFAULT)
+    assert (r.answer, r.strategy) == ("The answer is no.", Strategy.MAJORITY_VOTE)
+    assert r.agreement == pytest.approx(0.6667, abs=1e-4)
