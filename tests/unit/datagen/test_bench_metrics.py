@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,16 @@ def test_write_docs_replaces_only_the_detection_block(
     text = docs.read_text()
     assert "keep me" in text and "second" in text and "first" not in text
     assert text.count(bench.BEGIN) == 1
+
+
+def test_benchmark_runs_end_to_end_on_patterns(tmp_path: Path) -> None:
+    out = tmp_path / "m.json"
+    code = bench.main(
+        ["--n", "14", "--only", "patterns", "--no-docs", "--repeat", "1", "--json", str(out)]
+    )
+    assert code == 0
+    result = json.loads(out.read_text())
+    assert set(result) == {"patterns"}
+    m = result["patterns"]["metrics"]
+    assert 0 < m["strict"]["p"] <= 1 and 0 < m["any"]["r"] <= 1
+    assert result["patterns"]["sections_per_s"] > 0
