@@ -29,12 +29,16 @@ def register(sub: Any) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per vendor call is noise
     config = load_config(args.config)
     if not config.needs_local_model:
         asyncio.run(serve(config, grace=args.grace))
         return 0
     from cloud.localmodel import LocalLLM
 
+    # Until the event loop takes over SIGTERM, turn it into SystemExit so that the
+    # ``with`` below still stops the model server (no orphaned llama.cpp process).
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     local = config.local_model
     with LocalLLM.start(
         threads=local.threads,
@@ -44,6 +48,10 @@ def _serve(args: argparse.Namespace) -> int:
         logging.getLogger("bastion.cloud").info("local model ready at %s", llm.base_url)
         asyncio.run(serve(config.with_local_base_url(llm.base_url), grace=args.grace))
     return 0
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 async def serve(config: CloudConfig, *, grace: float = 10.0) -> None:
