@@ -34,7 +34,6 @@ from typing import Any
 from agent.audit import store
 from agent.audit.entry import AuditEntry, InvalidAuditEntry, canonical_json
 from agent.audit.heads import HeadError, KeyRecord, TreeHead, trusted_keys
-from agent.audit.log import read_heads, read_keys, read_log_id
 from agent.audit.merkle import (
     MerkleTree,
     ProofError,
@@ -42,6 +41,7 @@ from agent.audit.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from agent.audit.store import read_heads, read_keys, read_log_id
 from bastion.crypto import IntegrityError, VerifyKey
 from bastion.errors import AuditError
 

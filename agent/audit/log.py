@@ -30,10 +30,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from agent.audit import store
+from agent.audit import store, witness
 from agent.audit.entry import AuditEntry
-from agent.audit.heads import HeadError, KeyRecord, TreeHead
-from agent.audit.merkle import HASH_SIZE, CompactRange, hash_leaves
+from agent.audit.heads import KeyRecord, TreeHead
+from agent.audit.merkle import CompactRange, hash_leaves
 from bastion.crypto import IntegrityError, SigningKey, VerifyKey
 from bastion.errors import AuditError
 
@@ -51,45 +51,6 @@ class AuditConfig:
 
 def _ms(t: float) -> int:
     return round(t * 1000)
-
-
-def _pack(nodes: Sequence[bytes]) -> bytes:
-    return b"".join(nodes)
-
-
-def _unpack(blob: bytes) -> list[bytes]:
-    if len(blob) % HASH_SIZE:
-        raise AuditError("audit tree state is corrupt (run `bastion audit verify`)")
-    return [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
-
-
-def read_keys(db: sqlite_utils.Database) -> list[KeyRecord]:
-    rows = db.execute(
-        "SELECT key_id, public_key, created_ms, previous_key_id, previous_signature, signature "
-        "FROM keys ORDER BY position"
-    ).fetchall()
-    return [KeyRecord(*row) for row in rows]
-
-
-def read_heads(db: sqlite_utils.Database, log_id: str) -> list[tuple[int, TreeHead]]:
-    rows = db.execute(
-        "SELECT id, size, root, time_ms, key_id, signature FROM heads ORDER BY id"
-    ).fetchall()
-    out = []
-    for hid, size, root, time_ms, key_id, sig in rows:
-        try:
-            head = TreeHead(log_id, size, bytes.fromhex(root), time_ms, key_id, bytes.fromhex(sig))
-        except (ValueError, TypeError):
-            raise HeadError(f"signed head #{hid} in the database is malformed") from None
-        out.append((int(hid), head))
-    return out
-
-
-def read_log_id(db: sqlite_utils.Database) -> str:
-    row = db.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()
-    if row is None:
-        raise AuditError("audit database has no log id")
-    return str(row[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +114,7 @@ class AuditLog:
             key = _load_key(db, config.key_path)
             log_id, key = cls._ensure_identity(db, key, config.key_path, clock)
             tree = cls._load_tree(db)
-            heads = read_heads(db, log_id)
+            heads = store.read_heads(db, log_id)
             log = cls(config, db, key, log_id, tree, heads[-1][1] if heads else None, clock)
             log._catch_up_witness(heads)
         except BaseException:
@@ -174,12 +135,12 @@ class AuditLog:
                 conn.execute("INSERT INTO meta (key, value) VALUES ('log_id', ?)", (log_id,))
             else:
                 log_id = str(row[0])
-            keys = read_keys(db)
+            keys = store.read_keys(db)
             if keys and keys[-1].key_id != key.key_id:
                 key = _finish_interrupted_rotation(key_path, keys[-1].key_id) or key
             if not keys:
                 rec = KeyRecord.create(log_id, key, _ms(clock()))
-                _insert_key(db, 0, rec)
+                store.insert_key(db, 0, rec)
             elif keys[-1].key_id != key.key_id:
                 known = any(k.key_id == key.key_id for k in keys)
                 why = "a retired key" if known else "a key the log does not know"
@@ -198,7 +159,7 @@ class AuditLog:
         row = db.execute("SELECT size, nodes FROM tree_state WHERE id = 1").fetchone()
         if row is None:
             raise AuditError("audit tree state is missing")
-        tree = CompactRange(int(row[0]), _unpack(bytes(row[1])))
+        tree = CompactRange(int(row[0]), store.unpack_nodes(bytes(row[1])))
         top = db.execute("SELECT MAX(id) FROM entries").fetchone()[0]
         if (-1 if top is None else int(top)) != tree.size - 1:
             raise AuditError(
@@ -306,7 +267,7 @@ class AuditLog:
                     )
                     conn.execute(
                         "UPDATE tree_state SET size = ?, nodes = ? WHERE id = 1",
-                        (tree.size, _pack(tree.nodes)),
+                        (tree.size, store.pack_nodes(tree.nodes)),
                     )
                     if self._head_due(tree.size):
                         head = self._insert_head(tree)
@@ -329,9 +290,9 @@ class AuditLog:
         row = self._db.conn.execute("SELECT size, nodes FROM tree_state WHERE id = 1").fetchone()
         if int(row[0]) == self._tree.size:
             return self._tree.copy()
-        heads = read_heads(self._db, self.log_id)
+        heads = store.read_heads(self._db, self.log_id)
         self._last_head = heads[-1][1] if heads else None
-        return CompactRange(int(row[0]), _unpack(bytes(row[1])))
+        return CompactRange(int(row[0]), store.unpack_nodes(bytes(row[1])))
 
     # -- signing -------------------------------------------------------------------------
     def _head_due(self, size: int) -> bool:
@@ -402,18 +363,8 @@ class AuditLog:
 
     # -- witness file --------------------------------------------------------------------
     def _append_witness(self, heads: Sequence[TreeHead]) -> None:
-        path = self.config.witness_path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, "".join(h.to_json() + "\n" for h in heads).encode())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError as exc:
-            # The heads are committed in the database; the next open appends what is missing.
-            raise AuditError(f"cannot write audit witness file {path} ({exc.strerror})") from None
+        # The heads are committed in the database; the next open appends what is missing.
+        witness.append_heads(self.config.witness_path, heads)
 
     def _catch_up_witness(self, heads: Sequence[tuple[int, TreeHead]]) -> None:
         """Append the heads a crash kept out of the witness; refuse a rolled-back database.
@@ -422,8 +373,8 @@ class AuditLog:
         from an older copy or replaced: appending to it would fork the log, so fail.
         """
         path = self.config.witness_path
-        _repair_torn_tail(path)
-        last_witnessed = _last_witness_head(path)
+        witness.repair_torn_tail(path)
+        last_witnessed = witness.last_head(path)
         missing = [h for _, h in heads]
         if last_witnessed is not None:
             for i, h in enumerate(missing):
@@ -453,11 +404,11 @@ class AuditLog:
             conn = self._db.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
-                keys = read_keys(self._db)
+                keys = store.read_keys(self._db)
                 if keys[-1].key_id != self._key.key_id:
                     raise AuditError("audit key changed underneath this process")
                 rec = KeyRecord.create(self.log_id, new_key, _ms(self._clock()), self._key)
-                _insert_key(self._db, len(keys), rec)
+                store.insert_key(self._db, len(keys), rec)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -486,45 +437,10 @@ class AuditLog:
         self.close()
 
 
-def _insert_key(db: sqlite_utils.Database, position: int, rec: KeyRecord) -> None:
-    db.conn.execute(
-        "INSERT INTO keys (position, key_id, public_key, created_ms, previous_key_id, "
-        "previous_signature, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            position,
-            rec.key_id,
-            rec.public_key,
-            rec.created_ms,
-            rec.previous_key_id,
-            rec.previous_signature,
-            rec.signature,
-        ),
-    )
-
-
-def read_witness(path: Path) -> list[TreeHead]:
-    """Every head in a witness file (one JSON object per line); errors name the line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise AuditError(f"witness file {path} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AuditError(f"cannot read witness file {path} ({type(exc).__name__})") from None
-    heads = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            heads.append(TreeHead.from_json(line))
-        except HeadError as exc:
-            raise AuditError(f"witness file {path} line {n}: {exc}") from None
-    return heads
-
-
 def _load_key(db: sqlite_utils.Database, path: Path) -> SigningKey:
     """Load the key file; create it only for a log that has no key yet."""
     try:
-        if path.exists() or read_keys(db):
+        if path.exists() or store.read_keys(db):
             if not path.exists():
                 raise AuditError(
                     f"audit key file {path} is missing but the log already has a key; "
@@ -534,47 +450,6 @@ def _load_key(db: sqlite_utils.Database, path: Path) -> SigningKey:
         return SigningKey.load_or_create(path)
     except IntegrityError as exc:
         raise AuditError(f"audit signing key: {exc}") from None
-
-
-def _repair_torn_tail(path: Path) -> None:
-    """Drop a partial last line left by a crash in the middle of a witness append."""
-    try:
-        with path.open("rb+") as fh:
-            end = fh.seek(0, os.SEEK_END)
-            if end == 0:
-                return
-            fh.seek(max(0, end - 4096))
-            tail = fh.read()
-            if tail.endswith(b"\n"):
-                return
-            cut = tail.rfind(b"\n")
-            keep = end - len(tail) + cut + 1 if cut >= 0 else (0 if end <= 4096 else end)
-            fh.truncate(keep)
-            os.fsync(fh.fileno())
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise AuditError(f"cannot repair audit witness file {path} ({exc.strerror})") from None
-
-
-def _last_witness_head(path: Path) -> TreeHead | None:
-    if not path.exists():
-        return None
-    try:
-        with path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            end = fh.tell()
-            fh.seek(max(0, end - 4096))
-            tail = fh.read().decode("utf-8", "replace").splitlines()
-    except OSError as exc:
-        raise AuditError(f"cannot read audit witness file {path} ({exc.strerror})") from None
-    for line in reversed(tail):
-        if line.strip():
-            try:
-                return TreeHead.from_json(line)
-            except HeadError:
-                raise AuditError(f"audit witness file {path}: last line is not a head") from None
-    return None
 
 
 def rotate_key_file(config: AuditConfig, clock: Clock = time.time) -> KeyRecord:

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import sqlite_utils
 
+from agent.audit.heads import HeadError, KeyRecord, TreeHead
+from agent.audit.merkle import HASH_SIZE
 from bastion.errors import AuditError
 
 BUSY_TIMEOUT_MS = 30_000
@@ -157,3 +159,59 @@ def migrate(db: sqlite_utils.Database, now_ms: int | None = None) -> None:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+
+# -- reading and writing the small tables ----------------------------------------------
+def pack_nodes(nodes: Sequence[bytes]) -> bytes:
+    return b"".join(nodes)
+
+
+def unpack_nodes(blob: bytes) -> list[bytes]:
+    if len(blob) % HASH_SIZE:
+        raise AuditError("audit tree state is corrupt (run `bastion audit verify`)")
+    return [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
+
+
+def read_keys(db: sqlite_utils.Database) -> list[KeyRecord]:
+    rows = db.execute(
+        "SELECT key_id, public_key, created_ms, previous_key_id, previous_signature, signature "
+        "FROM keys ORDER BY position"
+    ).fetchall()
+    return [KeyRecord(*row) for row in rows]
+
+
+def read_heads(db: sqlite_utils.Database, log_id: str) -> list[tuple[int, TreeHead]]:
+    rows = db.execute(
+        "SELECT id, size, root, time_ms, key_id, signature FROM heads ORDER BY id"
+    ).fetchall()
+    out = []
+    for hid, size, root, time_ms, key_id, sig in rows:
+        try:
+            head = TreeHead(log_id, size, bytes.fromhex(root), time_ms, key_id, bytes.fromhex(sig))
+        except (ValueError, TypeError):
+            raise HeadError(f"signed head #{hid} in the database is malformed") from None
+        out.append((int(hid), head))
+    return out
+
+
+def read_log_id(db: sqlite_utils.Database) -> str:
+    row = db.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()
+    if row is None:
+        raise AuditError("audit database has no log id")
+    return str(row[0])
+
+
+def insert_key(db: sqlite_utils.Database, position: int, rec: KeyRecord) -> None:
+    db.conn.execute(
+        "INSERT INTO keys (position, key_id, public_key, created_ms, previous_key_id, "
+        "previous_signature, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            position,
+            rec.key_id,
+            rec.public_key,
+            rec.created_ms,
+            rec.previous_key_id,
+            rec.previous_signature,
+            rec.signature,
+        ),
+    )

@@ -27,8 +27,9 @@ import sqlite_utils
 from agent.audit import store
 from agent.audit.entry import AuditEntry, InvalidAuditEntry
 from agent.audit.heads import HeadError, TreeHead, TrustedKeys, trusted_keys
-from agent.audit.log import _unpack, read_heads, read_keys, read_log_id, read_witness
 from agent.audit.merkle import CompactRange, MerkleTree, hash_leaves, root_of_range
+from agent.audit.store import read_heads, read_keys, read_log_id, unpack_nodes
+from agent.audit.witness import read_witness
 from bastion.crypto import VerifyKey
 from bastion.errors import AuditError
 
@@ -197,7 +198,7 @@ def _replay(db: sqlite_utils.Database, by_size: dict[int, SourcedHead], deep: bo
             f"log truncated: {sh.source} signs {sh.head.size} entries but the log holds {n}"
         )
     row = db.conn.execute("SELECT size, nodes FROM tree_state WHERE id = 1").fetchone()
-    if row is None or int(row[0]) != n or _unpack(bytes(row[1])) != tree.nodes:
+    if row is None or int(row[0]) != n or unpack_nodes(bytes(row[1])) != tree.nodes:
         raise VerificationFailed(
             f"stored tree state does not match entries 0..{n - 1} "
             "(an entry after the last signed head, or the state, was altered)"

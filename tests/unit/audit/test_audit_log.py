@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from agent.audit import AuditConfig, AuditEntry, AuditLog
-from agent.audit.log import read_witness, rotate_key_file
+from agent.audit.log import rotate_key_file
 from agent.audit.merkle import MerkleTree, hash_leaf
 from agent.audit.verify import verify_log
+from agent.audit.witness import read_witness
 from bastion.crypto import SigningKey
 from bastion.errors import AuditError
 from tests.unit.audit.helpers import FakeClock, entries

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from agent.audit import AuditConfig, AuditEntry, AuditLog
-from agent.audit.log import _pack
 from agent.audit.merkle import CompactRange, hash_leaf
+from agent.audit.store import pack_nodes
 from agent.audit.verify import VerificationFailed, verify_log
 from bastion.crypto import SigningKey
 from tests.unit.audit.helpers import FakeClock, attacker, entries, make_entry
@@ -60,7 +60,7 @@ def _rebuild_state(conn: object) -> None:
         h = hash_leaf(leaf)
         conn.execute("UPDATE entries SET leaf_hash = ? WHERE id = ?", (h, eid))
         tree.append(h)
-    conn.execute("UPDATE tree_state SET size = ?, nodes = ?", (tree.size, _pack(tree.nodes)))
+    conn.execute("UPDATE tree_state SET size = ?, nodes = ?", (tree.size, pack_nodes(tree.nodes)))
 
 
 def _forged_leaf(i: int) -> bytes:
