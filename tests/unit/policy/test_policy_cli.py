@@ -188,3 +188,22 @@ def test_public_api_is_pinned() -> None:
     }
     assert set(agent.redact.__all__) == {"Redaction", "redact"}
     assert {"EgressChecker", "EgressViolation"} <= set(agent.egress.__all__)
+
+
+def test_policy_check_several_files_reports_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schema_version: 2\nname: x\n")
+    good = POLICIES / "pci.yaml"
+    assert main(["policy", "check", str(good), str(bad), str(tmp_path / "absent.yaml")]) == 1
+    out = capsys.readouterr().out
+    assert f"{good}: ok" in out
+    assert f"{bad}:1:17: schema_version:" in out
+    assert f"{bad}:1:1: 'destinations' is a required property" in out
+    assert "absent.yaml: cannot read (FileNotFoundError)" in out
+
+
+def test_policy_test_accepts_a_single_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["policy", "test", str(POLICIES / "tests" / "pci_test.yaml")]) == 0
+    assert "4 passed, 0 failed" in capsys.readouterr().out
