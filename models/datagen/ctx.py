@@ -214,7 +214,7 @@ def surname(name: str) -> str:
     if "," in name:
         return name.split(",")[0].strip()
     parts = name.split()
-    if len(parts) >= 2 and parts[0].isupper() and len(parts[0]) > 1:
+    if len(parts) >= 2 and _upper_surname(parts[0]):
         return parts[0]
     for i, part in enumerate(parts[1:-1], start=1):
         if part in _PARTICLES:  # "van der Sloot", "de la Fuente", "di Stefano"
@@ -228,10 +228,15 @@ def given_name(name: str) -> str | None:
         first = name.split(",", 1)[1].split()
     else:
         parts = name.split()
-        first = parts[1:2] if parts[0].isupper() and len(parts[0]) > 1 else parts[:1]
+        first = parts[1:2] if _upper_surname(parts[0]) else parts[:1]
     if not first or first[0].endswith(".") or len(first[0]) < 2:
         return None
     return first[0]
+
+
+def _upper_surname(word: str) -> bool:
+    """``DOE`` in ``DOE Jane`` (not the initial in ``J. Doe``)."""
+    return word.isupper() and len(word) > 1 and not word.endswith(".")
 
 
 _PARTICLES = frozenset(
