@@ -60,8 +60,8 @@ class PolicyEngine:
         self.version = version
 
     @classmethod
-    def load(cls, path: Path) -> PolicyEngine:
-        policy, version = load_policy(path)
+    def load(cls, path: Path | str) -> PolicyEngine:
+        policy, version = load_policy(Path(path))
         return cls(policy, version)
 
     @classmethod
