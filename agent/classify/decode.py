@@ -36,6 +36,57 @@ def _widen_to_word(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+#: courtesy titles are not part of a name (the gold convention keeps them outside)
+HONORIFICS = frozenset(
+    "mr mrs ms miss mx dr prof sir dame herr frau dhr mevr mw m mme mlle sr sra srta "
+    "sig sigra dott dottssa avv ing".split()
+)
+_EDGE_PUNCT = ",;:!?()[]{}<>\"'*`|/\\-–—•·"
+
+
+def _tidy(text: str, start: int, end: int, etype: EntityType) -> tuple[int, int]:
+    """Trim punctuation at the edges, a sentence-final full stop, and (for a person)
+    a leading courtesy title. Returns an empty range when nothing alphanumeric is left."""
+    while start < end and (text[start].isspace() or text[start] in _EDGE_PUNCT + "."):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in _EDGE_PUNCT):
+        end -= 1
+    if end > start and text[end - 1] == "." and _is_sentence_stop(text, start, end):
+        end -= 1
+    if etype == EntityType.PERSON:
+        start = _skip_honorifics(text, start, end)
+    if not any(c.isalnum() for c in text[start:end]):
+        return start, start
+    return start, end
+
+
+def _is_sentence_stop(text: str, start: int, end: int) -> bool:
+    """A final '.' after a long word ends the sentence; after 'Inc', 'St', 'J' it is part
+    of an abbreviation and stays."""
+    k = end - 1
+    j = k
+    while j > start and text[j - 1].isalnum():
+        j -= 1
+    word = text[j:k]
+    return len(word) > 3 or word.isdigit()
+
+
+def _skip_honorifics(text: str, start: int, end: int) -> int:
+    while True:
+        j = start
+        while j < end and text[j].isalpha():
+            j += 1
+        word = text[start:j].lower()
+        if j == start or word not in HONORIFICS:
+            return start
+        k = j
+        while k < end and (text[k] == "." or text[k].isspace()):
+            k += 1
+        if k == j or k >= end:  # "Mr" glued to nothing, or the title alone
+            return start if k < end else end
+        start = k
+
+
 def _type_columns(labels: Sequence[str]) -> tuple[list[str], list[int], list[int]]:
     """Entity types and the columns of their ``B-`` and ``I-`` labels."""
     types = [label[2:] for label in labels if label.startswith("B-")]
@@ -85,11 +136,14 @@ def decode_entities(
         prev_token = t
     entities: list[Entity] = []
     for span in spans:
-        s, e = _widen_to_word(text, int(span[0]), int(span[1]))
-        ti, total, count = span[2], span[3], span[4]
+        etype = EntityType(types[int(span[2])])
+        s, e = _tidy(text, *_widen_to_word(text, int(span[0]), int(span[1])), etype)
+        if e <= s:
+            continue
+        total, count = span[3], span[4]
         entities.append(
             Entity(
-                type=EntityType(types[int(ti)]),
+                type=etype,
                 start=s,
                 end=e,
                 score=round(total / count, 4),

@@ -51,10 +51,24 @@ def parse_line(raw: bytes) -> Parsed:
     ident = obj.get("id")
     if not isinstance(ident, str):
         return Parsed(None, error="missing or non-string field 'id'")
+    if not _encodable(ident):
+        return Parsed(None, error="field 'id' contains unpaired surrogates")
     text = obj.get("text")
     if not isinstance(text, str):
         return Parsed(ident, error="missing or non-string field 'text'")
+    if not _encodable(text):
+        return Parsed(ident, error="field 'text' contains unpaired surrogates")
     return Parsed(ident, text=text)
+
+
+def _encodable(value: str) -> bool:
+    """JSON escapes can smuggle lone surrogates (``\\ud800``) that no UTF-8 writer or
+    tokenizer accepts."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def result_record(ident: str, text: str, analysis: SectionAnalysis) -> dict[str, Any]:
@@ -133,10 +147,16 @@ def handle(args: argparse.Namespace) -> int:
     if not src.is_file():
         raise InvalidInput(f"input file {src} does not exist")
     engine = load_engine(args.backend)
-    tmp = args.output.with_name(args.output.name + ".partial")
-    with src.open("rb") as fin, tmp.open("w", encoding="utf-8") as fout:
-        errors = run(engine, fin, fout, src.stat().st_size)
-    tmp.replace(args.output)
+    out: Path = args.output
+    tmp = out.with_name(out.name + ".partial")
+    try:
+        with src.open("rb") as fin, tmp.open("w", encoding="utf-8") as fout:
+            errors = run(engine, fin, fout, src.stat().st_size)
+        tmp.replace(out)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {src} or write {out} ({exc.strerror})") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
     if errors:
         print(f"bastion: detect: {errors} input line(s) rejected", file=sys.stderr)
     return 0

@@ -50,7 +50,7 @@ class DetectionEngine:
                 SectionAnalysis(
                     category=Category(category),
                     category_scores=scores,
-                    entities=tuple(merge(res.entities, found)),
+                    entities=tuple(merge(text, res.entities, found)),
                     model_version=self._model.version,
                 )
             )

@@ -1,44 +1,77 @@
 """Merging model and pattern findings into one list of entities per section.
 
-Rules, chosen for recall (a missed span leaks, an extra one only over-redacts):
+Rules, chosen for recall (a missed span leaks, an extra one only over-redacts) without
+letting the model's guesses on structured identifiers ruin precision:
 
+* a model finding of a type with a check digit or issuing rules (cards, IBAN, NHS, SSN,
+  NINO) counts only when the value passes that check: the model proposes, the checksum
+  disposes (a pattern finding of the same type is always kept);
+* a model finding of a type the recognizers find reliably on their own (e-mail, phone,
+  IP address, secrets) counts only above a higher score (``MODEL_MIN_SCORE``);
 * same type, overlapping: one entity over the union of both spans, the higher score;
-* a model finding of a type whose validity is a checksum or a numbering rule (cards,
-  IBAN, NHS, SSN, NINO) counts only when a pattern recognizer confirms it: the
-  recognizers validate, the model cannot tell a Luhn-invalid number from a valid one;
-* different types, overlapping: the pattern finding (checksums, context) keeps its
-  type; a model finding entirely inside it is dropped as a duplicate, one that sticks
-  out is kept so that nothing outside the pattern span escapes redaction.
+  for pattern-defined types the pattern's exact boundaries win;
+* different types, overlapping: the pattern finding keeps its type; a model finding
+  entirely inside it is dropped as a duplicate, one that sticks out is kept so that
+  nothing outside the pattern span escapes redaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from agent.domain import Entity, EntityType
+from agent.recognize.checksums import iban_valid, luhn_valid, nhs_valid, nino_valid, ssn_valid
 
-#: types the model may not add on its own: only validated pattern findings count
-PATTERN_VALIDATED_TYPES: frozenset[EntityType] = frozenset(
-    {
-        EntityType.CREDIT_CARD,
-        EntityType.IBAN_CODE,
-        EntityType.UK_NHS,
-        EntityType.US_SSN,
-        EntityType.UK_NINO,
-    }
+MODEL_SOURCE = "model"
+
+#: validators that a model-only finding of these types must pass
+VALIDATORS: Mapping[EntityType, Callable[[str], bool]] = {
+    EntityType.CREDIT_CARD: luhn_valid,
+    EntityType.IBAN_CODE: iban_valid,
+    EntityType.UK_NHS: nhs_valid,
+    EntityType.US_SSN: ssn_valid,
+    EntityType.UK_NINO: nino_valid,
+}
+
+#: minimum model score for a model-only finding of a type the recognizers cover well
+MODEL_MIN_SCORE: Mapping[EntityType, float] = {
+    EntityType.EMAIL_ADDRESS: 0.9,
+    EntityType.PHONE_NUMBER: 0.9,
+    EntityType.IP_ADDRESS: 0.9,
+    EntityType.SECRET: 0.8,
+}
+
+#: types whose boundaries the model learns best (names, places): same-type overlaps
+#: with a pattern finding take the union; for all other types the pattern span wins
+MODEL_BOUNDARY_TYPES: frozenset[EntityType] = frozenset(
+    {EntityType.PERSON, EntityType.ORGANIZATION, EntityType.LOCATION}
 )
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+def _plain(value: str) -> str:
+    """Full-width digits to ASCII, invisible characters out (as the recognizers see it)."""
+    return unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
+
+
+def _model_finding_counts(text: str, ent: Entity) -> bool:
+    validator = VALIDATORS.get(ent.type)
+    if validator is not None:
+        return validator(_plain(text[ent.start : ent.end]))
+    return ent.score >= MODEL_MIN_SCORE.get(ent.type, 0.0)
 
 
 def _union(a: Entity, b: Entity) -> Entity:
     best = a if a.score >= b.score else b
     sources = sorted({s for s in (a.source, b.source) if s})
-    return Entity(
-        type=a.type,
-        start=min(a.start, b.start),
-        end=max(a.end, b.end),
-        score=best.score,
-        source="+".join(sources),
-    )
+    pattern = b if a.source == MODEL_SOURCE else a
+    if a.type not in MODEL_BOUNDARY_TYPES and pattern.source != MODEL_SOURCE:
+        start, end = pattern.start, pattern.end
+    else:
+        start, end = min(a.start, b.start), max(a.end, b.end)
+    return Entity(type=a.type, start=start, end=end, score=best.score, source="+".join(sources))
 
 
 def merge_same_type(entities: Iterable[Entity]) -> list[Entity]:
@@ -52,14 +85,18 @@ def merge_same_type(entities: Iterable[Entity]) -> list[Entity]:
     return out
 
 
-def merge(model: Sequence[Entity], patterns: Sequence[Entity]) -> list[Entity]:
-    """One entity list, sorted by position, from model and pattern findings."""
-    kept_model = [
-        m
-        for m in model
-        if m.type not in PATTERN_VALIDATED_TYPES
-        and not any(p.type != m.type and p.start <= m.start and m.end <= p.end for p in patterns)
-    ]
+def merge(text: str, model: Sequence[Entity], patterns: Sequence[Entity]) -> list[Entity]:
+    """One entity list, sorted by position, from model and pattern findings in ``text``."""
+    kept_model: list[Entity] = []
+    for m in model:
+        same = any(p.type == m.type and p.start < m.end and m.start < p.end for p in patterns)
+        if not same and not _model_finding_counts(text, m):
+            continue
+        inside_other = any(
+            p.type != m.type and p.start <= m.start and m.end <= p.end for p in patterns
+        )
+        if not inside_other:
+            kept_model.append(m)
     merged = merge_same_type([*kept_model, *patterns])
     return sorted(merged, key=lambda e: (e.start, e.end, e.type.value))
 

@@ -28,6 +28,7 @@ def _write_input(path: Path) -> None:
         b"",
         json.dumps(["id", "text"]).encode(),
         json.dumps({"id": "f", "text": ""}).encode(),
+        b'{"id": "g", "text": "lone \\ud800 surrogate"}',
     ]
     path.write_bytes(b"\n".join(lines) + b"\n")
 
@@ -42,10 +43,11 @@ def test_detect_cli_good_and_bad_lines(
     code = main(["detect", "--input", str(src), "--output", str(dst), "--backend", backend])
     assert code == 0
     out = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
-    assert len(out) == 10
-    assert [o.get("id") for o in out] == ["a", None, "b", None, None, "d", "e", None, None, "f"]
+    assert len(out) == 11
+    ids = [o.get("id") for o in out]
+    assert ids == ["a", None, "b", None, None, "d", "e", None, None, "f", "g"]
     errors = [i for i, o in enumerate(out) if "error" in o]
-    assert errors == [1, 2, 3, 4, 5, 7, 8]
+    assert errors == [1, 2, 3, 4, 5, 7, 8, 10]
     assert "UTF-8" in out[4]["error"]
     assert "bad" not in out[4]["error"]  # no content echoed
 
@@ -67,7 +69,17 @@ def test_detect_cli_good_and_bad_lines(
         pos = max(pos, e["end"])
     assert "".join([*rebuilt, GOOD_2[pos:]]) == out[6]["redacted_text"]
     assert out[9]["entities"] == [] and out[9]["redacted_text"] == ""
-    assert "7 input line(s) rejected" in capsys.readouterr().err
+    assert "8 input line(s) rejected" in capsys.readouterr().err
+
+
+def test_detect_cli_unwritable_output_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "hello"}\n')
+    code = main(["detect", "--input", str(src), "--output", str(tmp_path / "no" / "out.jsonl")])
+    assert code == 2
+    assert "cannot read" in capsys.readouterr().err
 
 
 def test_detect_cli_missing_input_is_one_line_exit_2(

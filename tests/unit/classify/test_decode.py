@@ -66,3 +66,30 @@ def test_type_change_starts_a_new_span() -> None:
         (EntityType.PERSON, 0, 4),
         (EntityType.LOCATION, 5, 11),
     ]
+
+
+def test_courtesy_title_and_trailing_stop_are_trimmed() -> None:
+    text = "Dr. Anna Berg."
+    enc = _enc(text, [(0, 2), (2, 3), (4, 8), (9, 13), (13, 14)])
+    ents = decode_entities(
+        text, enc, _probs(["B-PERSON", "I-PERSON", "I-PERSON", "I-PERSON", "I-PERSON"]), LABELS
+    )
+    assert [text[e.start : e.end] for e in ents] == ["Anna Berg"]
+
+
+def test_a_title_alone_or_punctuation_alone_is_no_entity() -> None:
+    text = "Mr. * ok"
+    enc = _enc(text, [(0, 2), (2, 3), (4, 5), (6, 8)])
+    ents = decode_entities(text, enc, _probs(["B-PERSON", "I-PERSON", "B-LOCATION", "O"]), LABELS)
+    assert ents == []
+
+
+def test_abbreviation_full_stop_is_kept() -> None:
+    text = "Acme Inc. signed"
+    labels = ["O", "B-ORGANIZATION", "I-ORGANIZATION"]
+    enc = _enc(text, [(0, 4), (5, 8), (8, 9), (10, 16)])
+    probs = np.full((4, 3), 0.01, dtype=np.float32)
+    for i, col in enumerate([1, 2, 2, 0]):
+        probs[i, col] = 0.98
+    ents = decode_entities(text, enc, probs, labels)
+    assert [text[e.start : e.end] for e in ents] == ["Acme Inc."]

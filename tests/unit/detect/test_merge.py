@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from agent.detect.merge import merge, redact_text
 from agent.domain import Entity, EntityType
 
@@ -9,35 +11,62 @@ P = EntityType.PERSON
 L = EntityType.LOCATION
 C = EntityType.CREDIT_CARD
 E = EntityType.EMAIL_ADDRESS
+I = EntityType.IBAN_CODE  # noqa: E741
+
+TEXT = "x" * 100
 
 
-def ent(t: EntityType, s: int, e: int, score: float = 0.9, src: str = "model") -> Entity:
+def ent(t: EntityType, s: int, e: int, score: float = 0.95, src: str = "model") -> Entity:
     return Entity(t, s, e, score, src)
 
 
-def test_same_type_overlap_becomes_the_union() -> None:
-    out = merge([ent(P, 0, 10, 0.7)], [ent(P, 5, 14, 0.9, "pattern")])
+def test_same_type_overlap_of_names_becomes_the_union() -> None:
+    out = merge(TEXT, [ent(P, 0, 10, 0.7)], [ent(P, 5, 14, 0.9, "pattern")])
     assert [(e.type, e.start, e.end, e.score) for e in out] == [(P, 0, 14, 0.9)]
     assert out[0].source == "model+pattern"
 
 
+def test_same_type_overlap_of_a_pattern_type_keeps_the_pattern_boundaries() -> None:
+    text = "Mail thomas@example.ie. Bye"
+    out = merge(text, [ent(E, 5, 23)], [ent(E, 5, 22, 1.0, "email")])
+    assert [(e.start, e.end) for e in out] == [(5, 22)]
+
+
 def test_model_span_inside_a_pattern_span_of_another_type_is_dropped() -> None:
-    out = merge([ent(L, 12, 18)], [ent(E, 10, 30, 1.0, "email")])
+    out = merge(TEXT, [ent(L, 12, 18)], [ent(E, 10, 30, 1.0, "email")])
     assert [(e.type, e.start, e.end) for e in out] == [(E, 10, 30)]
 
 
 def test_model_span_sticking_out_of_a_pattern_span_is_kept() -> None:
-    out = merge([ent(P, 5, 20)], [ent(E, 10, 30, 1.0, "email")])
+    out = merge(TEXT, [ent(P, 5, 20)], [ent(E, 10, 30, 1.0, "email")])
     assert {(e.type, e.start, e.end) for e in out} == {(P, 5, 20), (E, 10, 30)}
 
 
-def test_model_only_checksum_type_is_dropped_without_a_pattern() -> None:
-    out = merge([ent(C, 0, 19), ent(P, 30, 40)], [])
-    assert [(e.type, e.start) for e in out] == [(P, 30)]
+@pytest.mark.parametrize(
+    ("value", "etype", "kept"),
+    [
+        ("4111 1111 1111 1111", C, True),
+        ("4111 1111 1111 1112", C, False),  # Luhn-invalid: an order number, not a card
+        ("４１１１１１１１１１１１１１１１", C, True),  # full-width digits
+        ("GB82 WEST 1234 5698 7654 32", I, True),
+        ("GB82 WEST 1234 5698 7654 33", I, False),
+    ],
+)
+def test_model_only_checksum_type_counts_only_when_valid(
+    value: str, etype: EntityType, kept: bool
+) -> None:
+    text = f"Ref: {value} ok"
+    out = merge(text, [ent(etype, 5, 5 + len(value))], [])
+    assert bool(out) is kept
+
+
+def test_model_only_email_needs_a_high_score() -> None:
+    assert merge(TEXT, [ent(E, 0, 10, 0.6)], []) == []
+    assert len(merge(TEXT, [ent(E, 0, 10, 0.97)], [])) == 1
 
 
 def test_disjoint_findings_are_all_kept_in_order() -> None:
-    out = merge([ent(P, 20, 25)], [ent(E, 0, 10, 1.0, "email")])
+    out = merge(TEXT, [ent(P, 20, 25)], [ent(E, 0, 10, 1.0, "email")])
     assert [e.start for e in out] == [0, 20]
 
 
