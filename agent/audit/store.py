@@ -11,7 +11,7 @@ Tables:
     tree_state  one row: size and the compact range (concatenated 32-byte roots)
     heads       every signed tree head
     keys        every signing key, in rotation order, with its rotation statement
-    meta        log_id and creation time
+    meta        log_id (random, named in every signed head)
     migrations  version, name, applied_ms
 
 Triggers refuse UPDATE/DELETE on entries, heads and keys (migration 2).
