@@ -288,3 +288,28 @@ async def test_concurrent_asyncio_tasks_share_one_document(tmp_path: Path) -> No
 
     got = await asyncio.gather(*(request(n) for n in ["A Person", "B Person", "A Person"]))
     assert got[0] == got[2] != got[1]
+
+
+_TENANTS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    owner=_TENANTS,
+    other=_TENANTS,
+    values=st.lists(st.text(alphabet="ABCDEFGH abcdefgh", min_size=1), min_size=1, max_size=5),
+)
+def test_no_tenant_ever_restores_another_tenants_placeholders(
+    tmp_path_factory: pytest.TempPathFactory, owner: str, other: str, values: list[str]
+) -> None:
+    assume(owner != other)
+    vault = _shared_vault(tmp_path_factory)
+    document = f"doc{next(_DOC_IDS)}"
+    mine = vault.for_document(owner, document)
+    answer = " ".join(mine.placeholder(P, v) for v in values)
+    mine.save()
+    theirs = vault.for_document(other, document)
+    assert theirs.reidentify(answer) == answer
+    assert (
+        Vault.open(vault.directory, KEY).for_document(other, document).reidentify(answer) == answer
+    )
