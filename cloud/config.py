@@ -22,7 +22,16 @@ T = TypeVar("T")
 
 LOCAL_BASE_URL = "local"  # providers served by the bundled local model (LocalLLM)
 
-_TOP_KEYS = {"listen", "tls", "limits", "providers", "defaults", "budgets", "local_model"}
+_TOP_KEYS = {
+    "listen",
+    "tls",
+    "limits",
+    "providers",
+    "defaults",
+    "budgets",
+    "local_model",
+    "metrics",
+}
 _PROVIDER_KEYS = {
     "name",
     "destination",
@@ -67,6 +76,7 @@ class Limits:
     max_sections: int = 512
     max_section_chars: int = 50_000
     max_instruction_chars: int = 20_000
+    max_in_flight: int = 64  # beyond this, RESOURCE_EXHAUSTED (back-pressure)
 
 
 @dataclass(frozen=True)
@@ -126,6 +136,14 @@ class LocalModelSettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    """Prometheus exposition over HTTP (plain text, so loopback unless you mean it)."""
+
+    port: int
+    host: str = "127.0.0.1"
+
+
+@dataclass(frozen=True)
 class CloudConfig:
     path: Path
     listen_host: str
@@ -136,6 +154,7 @@ class CloudConfig:
     defaults: Defaults
     budgets: Budgets
     local_model: LocalModelSettings
+    metrics: MetricsSettings | None = None
 
     @property
     def listen(self) -> str:
@@ -384,7 +403,15 @@ def load_config(path: str | Path) -> CloudConfig:
         model_path=cfg.path_value("local_model.model_path"),
         startup_timeout_s=_non_negative(cfg, "local_model.startup_timeout_s", 120.0),
     )
+    metrics: MetricsSettings | None = None
+    if cfg.has("metrics"):
+        cfg.check_known("metrics", {"port", "host"})
+        port_value = cfg.require("metrics.port", int)
+        if not 0 <= port_value <= 65535:
+            raise cfg.error("metrics.port", f"expected a port number, got {port_value}")
+        metrics = MetricsSettings(port_value, cfg.get("metrics.host", str, "127.0.0.1"))
     return CloudConfig(
+        metrics=metrics,
         path=cfg.path,
         listen_host=host,
         listen_port=port,

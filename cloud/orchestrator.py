@@ -19,6 +19,7 @@ from cloud.config import LOCAL_BASE_URL, CloudConfig
 from cloud.dispatch import Dispatcher, eligible_panel, strongest
 from cloud.domain import OrchestrationRequest, Outcome, Strategy
 from cloud.injection import scan_sections
+from cloud.metrics import CloudMetrics
 from cloud.modes import MODES, ModeContext
 from cloud.providers import ChatProvider
 from cloud.resolve import resolve
@@ -34,6 +35,7 @@ class Orchestrator:
         providers: Mapping[str, ChatProvider] | None = None,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        metrics: CloudMetrics | None = None,
     ) -> None:
         unresolved = [p.name for p in config.providers if p.base_url == LOCAL_BASE_URL]
         if unresolved and providers is None:
@@ -42,6 +44,7 @@ class Orchestrator:
                 "config.with_local_base_url(LocalLLM.base_url) first: " + ", ".join(unresolved)
             )
         self.config = config
+        self.metrics = metrics or CloudMetrics()
         self._clock = clock
         rng = rng or random.Random()
         self.providers: dict[str, ChatProvider] = dict(providers or {})
@@ -111,6 +114,7 @@ class Orchestrator:
             result = await MODES[request.mode](ctx)
         finally:
             calls = dispatcher.calls
+            self.metrics.record_calls(calls)
             log.info(
                 "orchestrate request_id=%s calls=%d failed=%d tokens=%d",
                 request.request_id,

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from prometheus_client import start_http_server
 
 from bastion.errors import (
     BastionError,
@@ -129,31 +131,54 @@ def to_response(outcome: Outcome) -> cloud_pb2.OrchestrateResponse:
 
 
 class OrchestratorService(cloud_pb2_grpc.OrchestratorServicer):
-    def __init__(self, orchestrator: Orchestrator) -> None:
+    def __init__(self, orchestrator: Orchestrator, max_in_flight: int) -> None:
         self._orchestrator = orchestrator
+        self._metrics = orchestrator.metrics
+        self._max_in_flight = max_in_flight
+        self._in_flight = 0
 
     async def Orchestrate(
         self, request: cloud_pb2.OrchestrateRequest, context: grpc.aio.ServicerContext
     ) -> cloud_pb2.OrchestrateResponse:
+        mode = (
+            common_pb2.OrchestrationMode.Name(request.task.mode)
+            if (request.task.mode in common_pb2.OrchestrationMode.values())
+            else "UNKNOWN"
+        )
+        if self._in_flight >= self._max_in_flight:
+            self._metrics.requests.labels(mode, "RESOURCE_EXHAUSTED").inc()
+            await context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"the tier is serving its limit of {self._max_in_flight} requests; retry later",
+            )
+        self._in_flight += 1
+        self._metrics.in_flight.inc()
+        started = time.perf_counter()
+        code, message = grpc.StatusCode.OK, ""
         try:
             domain_request = to_request(request)
-            remaining = context.time_remaining()
-            async with asyncio.timeout(remaining):
+            async with asyncio.timeout(context.time_remaining()):
                 outcome = await self._orchestrator.run(domain_request)
         except BastionError as exc:
-            code = status_for(exc)
+            code, message = status_for(exc), str(exc)
             log.warning(
                 "orchestrate request_id=%s refused: %s %s",
                 request.request_id,
                 code.name,
                 type(exc).__name__,
             )
-            await context.abort(code, str(exc))
         except TimeoutError:
-            await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+            code, message = grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded"
         except Exception as exc:
             log.exception("orchestrate request_id=%s internal error", request.request_id)
-            await context.abort(grpc.StatusCode.INTERNAL, f"internal error ({type(exc).__name__})")
+            code, message = grpc.StatusCode.INTERNAL, f"internal error ({type(exc).__name__})"
+        finally:
+            self._in_flight -= 1
+            self._metrics.in_flight.dec()
+            self._metrics.request_seconds.labels(mode).observe(time.perf_counter() - started)
+        self._metrics.requests.labels(mode, code.name).inc()
+        if code is not grpc.StatusCode.OK:
+            await context.abort(code, message)
         return to_response(outcome)
 
 
@@ -165,17 +190,27 @@ class CloudServer:
     """
 
     def __init__(
-        self, server: grpc.aio.Server, orchestrator: Orchestrator, health: Any, port: int
+        self,
+        server: grpc.aio.Server,
+        orchestrator: Orchestrator,
+        health: Any,
+        port: int,
+        metrics_http: Any = None,
     ) -> None:
         self.grpc_server = server
         self.orchestrator = orchestrator
         self.health = health
         self.port = port
+        self.metrics_http = metrics_http
+        self.metrics_port: int | None = metrics_http.server_port if metrics_http else None
 
     async def stop(self, grace: float | None) -> None:
         await self.health.enter_graceful_shutdown()
         await self.grpc_server.stop(grace)
         await self.orchestrator.aclose()
+        if self.metrics_http is not None:
+            self.metrics_http.shutdown()
+            self.metrics_http.server_close()
 
     async def wait_for_termination(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109 (grpc.aio.Server signature)
         return bool(await self.grpc_server.wait_for_termination(timeout))
@@ -210,7 +245,7 @@ async def create_server(
         ]
     )
     cloud_pb2_grpc.add_OrchestratorServicer_to_server(  # type: ignore[no-untyped-call]
-        OrchestratorService(orchestrator), server
+        OrchestratorService(orchestrator, config.limits.max_in_flight), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -230,5 +265,10 @@ async def create_server(
     await server.start()
     for name in ("", SERVICE_NAME):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    metrics_http = None
+    if config.metrics is not None:
+        metrics_http, _ = start_http_server(
+            config.metrics.port, addr=config.metrics.host, registry=orchestrator.metrics.registry
+        )
     log.info("cloud tier listening on %s:%d (tls=%s)", config.listen_host, port, bool(config.tls))
-    return CloudServer(server, orchestrator, health_servicer, port), port
+    return CloudServer(server, orchestrator, health_servicer, port, metrics_http), port

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import grpc
+import httpx
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
@@ -18,7 +19,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from bastion.wire.v1 import cloud_pb2_grpc
 from cloud.server import create_server
 from tests.fakes.cloud_setup import provider, request, write_config
-from tests.fakes.openai_server import FakeVendor
+from tests.fakes.openai_server import FakeVendor, Reply
 from tests.integration.cloud.conftest import serving
 
 REPO = Path(__file__).resolve().parents[3]
@@ -172,3 +173,42 @@ def test_cli_serve_reports_a_bad_config_in_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0
     assert "cloud.yaml:1: listen: plaintext is only allowed on loopback" in proc.stderr
+
+
+async def test_metrics_count_requests_calls_tokens_and_cost(
+    vendor: FakeVendor, tmp_path: Path
+) -> None:
+    vendor.answer("a", Reply.ok("ANSWER: yes", usage=(100, 10)))
+    providers = [provider("a", vendor.base_url, cost_per_1k_input=1.0)]
+    config = write_config(tmp_path, providers, metrics={"port": 0})
+    server, port = await create_server(config)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = cloud_pb2_grpc.OrchestratorStub(channel)
+            await stub.Orchestrate(request(sections=["SENTINEL-text"]))
+            with pytest.raises(grpc.aio.AioRpcError):
+                await stub.Orchestrate(request(allowed=[]))
+        async with httpx.AsyncClient() as client:
+            text = (await client.get(f"http://127.0.0.1:{server.metrics_port}/metrics")).text
+    finally:
+        await server.stop(None)
+    assert 'bastion_cloud_requests_total{code="OK",mode="FUSION"} 1.0' in text
+    assert 'bastion_cloud_requests_total{code="FAILED_PRECONDITION",mode="FUSION"} 1.0' in text
+    assert 'bastion_cloud_provider_calls_total{outcome="ok",provider="a"} 2.0' in text
+    assert 'bastion_cloud_tokens_total{kind="prompt",provider="a"} 200.0' in text
+    assert 'bastion_cloud_cost_usd_total{provider="a"} 0.2' in text
+    assert "SENTINEL" not in text
+
+
+async def test_requests_beyond_the_in_flight_limit_are_pushed_back(
+    vendor: FakeVendor, tmp_path: Path
+) -> None:
+    vendor.answer("a", Reply.slow(0.4))
+    config = write_config(tmp_path, [provider("a", vendor.base_url)], limits={"max_in_flight": 1})
+    async with serving(config) as stub:
+        results = await asyncio.gather(
+            stub.Orchestrate(request()), stub.Orchestrate(request()), return_exceptions=True
+        )
+    errors = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert len(errors) == 1 and errors[0].code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "limit of 1 requests" in (errors[0].details() or "")
