@@ -7,7 +7,7 @@ import ipaddress
 import re
 
 from agent.domain import EntityType
-from agent.recognize.financial import REFERENCE_NUMBER_WORDS
+from agent.recognize.financial import IBAN_PREFIX, REFERENCE_NUMBER_WORDS
 from agent.recognize.pattern import Pattern, PatternRecognizer
 
 
@@ -99,12 +99,15 @@ def phone() -> PatternRecognizer:
             Pattern("spaced, no trunk 0", rf"{left}[2-9]\d{{2}}(?: \d{{2,4}}){{2,3}}{right}", 0.3),
             # UK 020 7946 0958 / 07700 900123, DE 030 12345678 / (089) 123456 / 0170-1234567,
             # FR 01 23 45 67 89, NL 020-1234567 / 06-12345678, IT 06 1234 5678
+            # 3801662871 with a cue ("call 3801662871")
+            Pattern("plain digits", rf"{left}[1-9]\d{{9,10}}{right}", 0.2),
             Pattern("national trunk 0", rf"{left}(?:\(0\d{{1,4}}\)|0\d{{1,4}})"
                     rf"(?:{_SEP}?\d{{2,8}}){{1,4}}{right}", 0.5),
         ],
         context=PHONE_CONTEXT,
         negative_context=_PHONE_NEGATIVE,
         context_window=30,
+        not_after=IBAN_PREFIX,
         numeric=True,
         validator=_phone_check,
     )  # fmt: skip

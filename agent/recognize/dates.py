@@ -106,7 +106,8 @@ MRN_CONTEXT = (
     "mrn", "mrn#", "medical record", "medical record number", "medical record no",
     "med rec", "medical rec", "patient id", "patient identifier", "patient number",
     "patient no", "patient #", "hospital number", "hospital no", "unit number", "chart number",
-    "chart no", "health record number", "ehr id", "emr id",
+    "chart no", "health record number", "ehr id", "emr id", "hosp no", "hosp. no",
+    "hosp. no.", "hosp #", "hospital id", "hospital no.", "hosp. number",
     "patientennummer", "patienten-id", "patienten id", "fallnummer", "krankenblattnummer",
     "numéro de dossier", "n° de dossier", "dossier médical", "ipp", "numéro patient",
     "historia clínica", "nº historia", "nhc", "número de historia", "cartella clinica",
@@ -121,7 +122,8 @@ def medical_record_number() -> PatternRecognizer:
         [
             Pattern(
                 "record number",
-                r"(?<![\w\-])(?=[A-Z0-9\-]*\d{4})[A-Z]{0,4}[\-]?\d{4,12}(?:[\-/]\d{1,4})?"
+                # PAT213968, 567-893-923, A420717A, RX-448812, 00123456: 5+ digits
+                r"(?<![\w\-])(?=(?:[A-Z\-/]*\d){5})[A-Z]{0,4}-?\d[\d\-/]{3,14}\d[A-Z]?"
                 r"(?![\w\-])",
                 0.55,
             )

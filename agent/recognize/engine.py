@@ -6,7 +6,8 @@ How one ``analyze(text)`` goes:
 1. ``normalize(text)``: zero-width characters, full-width forms, ``[at]``/``[dot]``.
 2. every recognizer scans the normalised text; spans map back to the original;
 3. if identifiers may be broken across lines, a second view with those line breaks
-   joined is scanned around each join only, and only spans that cross a join are kept;
+   joined is scanned around each join only, and only spans that cross a join are kept,
+   if checksum-validated or of a type a join cannot fake (email, IP address, secret);
 4. candidates below ``min_score`` go; a candidate that overlaps a *strong* candidate of
    another type (score >= 0.95, or checksum-validated with score >= 0.9) with a higher
    score goes (a phone number inside a valid IBAN, an "email" inside
@@ -35,6 +36,16 @@ VALIDATED_STRONG_SCORE = 0.9
 _JOIN_WINDOW = 160
 
 
+# Types kept when found only by joining a line break: a checksum-validated identifier,
+# or a shape a line break cannot fake. A phone number or date glued from a date and the
+# time on the next line ("Log opened 01/12/2023\n05:47") is not.
+_JOINABLE_TYPES = frozenset({EntityType.EMAIL_ADDRESS, EntityType.IP_ADDRESS, EntityType.SECRET})
+
+
+def _may_span_lines(c: Candidate) -> bool:
+    return c.validated or c.type in _JOINABLE_TYPES
+
+
 def _is_strong(c: Candidate) -> bool:
     # a weak check (NHS mod 11 passes 1 number in 11) without context is not strong
     return c.score >= STRONG_SCORE or (c.validated and c.score >= VALIDATED_STRONG_SCORE)
@@ -47,8 +58,20 @@ def _suppress_weaker_overlaps(candidates: list[Candidate]) -> list[Candidate]:
         return candidates
     kept: list[Candidate] = []
     for c in candidates:
-        beaten = not c.validated and any(
-            s.type != c.type and s.score > c.score and s.start < c.end and c.start < s.end
+        beaten = any(
+            s.type != c.type
+            and s.start < c.end
+            and c.start < s.end
+            and (
+                (not c.validated and s.score > c.score)
+                # two checksums agree by chance: the longer identifier contains the other
+                or (
+                    c.validated
+                    and s.start <= c.start
+                    and c.end <= s.end
+                    and s.end - s.start > c.end - c.start
+                )
+            )
             for s in strong
         )
         if not beaten:
@@ -160,7 +183,8 @@ class PatternEngine:
         joined = join_lines(view)
         if joined is not None:
             for lo, hi in _windows(joined):
-                candidates.extend(self._scan(joined, lo, hi, crossing_joins_only=True))
+                found = self._scan(joined, lo, hi, crossing_joins_only=True)
+                candidates.extend(c for c in found if _may_span_lines(c))
         candidates = [c for c in candidates if c.score >= self.min_score]
         resolved = _merge_same_type(_suppress_weaker_overlaps(candidates))
         resolved.sort(key=lambda c: (c.start, c.end, c.type.value))

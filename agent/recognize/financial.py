@@ -8,6 +8,10 @@ from agent.domain import EntityType
 from agent.recognize.checksums import IBAN_LENGTHS, iban_valid, luhn_valid
 from agent.recognize.pattern import Pattern, PatternRecognizer
 
+# Digits that continue an IBAN-shaped number ("AT97 2652 3549 8123 7942", even an
+# invalid one) are part of it, not a card or a phone number of their own.
+IBAN_PREFIX = r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]{4})*[ \-]?"
+
 # Numbers that merely look like cards: the nearest cue before them vetoes a match.
 REFERENCE_NUMBER_WORDS = (
     "order", "order no", "order number", "invoice", "invoice no", "inv", "docket", "case no",
@@ -35,7 +39,8 @@ def _card_check(value: str) -> bool | None:
 
 
 def credit_card() -> PatternRecognizer:
-    edge_l, edge_r = r"(?<![\w\-.,/])", r"(?![\w\-]|[.,/]\d)"
+    # a comma is a CSV delimiter, not part of an amount: 13+ digits never group by three
+    edge_l, edge_r = r"(?<![\w\-./])", r"(?![\w\-]|[./]\d)"
     return PatternRecognizer(
         "credit_card",
         EntityType.CREDIT_CARD,
@@ -54,13 +59,14 @@ def credit_card() -> PatternRecognizer:
         context=CARD_CONTEXT,
         negative_context=REFERENCE_NUMBER_WORDS,
         context_window=35,
+        not_after=IBAN_PREFIX,
         numeric=True,
         validator=_card_check,
     )  # fmt: skip
 
 
 _IBAN_CHAR = re.compile(r"[A-Za-z0-9]")
-_SEPARATOR = re.compile(r"[ \t]|\r?\n")
+_SEPARATOR = re.compile(r"[ \t\-]|\r?\n")
 
 
 class IbanRecognizer(PatternRecognizer):
@@ -93,7 +99,7 @@ def iban() -> PatternRecognizer:
         [
             Pattern(
                 "iban, spaced or not",
-                r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:(?:[ \t]|\r?\n)?[A-Za-z0-9]){11,30}",
+                r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:(?:[ \t\-]|\r?\n)?[A-Za-z0-9]){11,30}",
                 0.5,
             )
         ],

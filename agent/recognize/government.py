@@ -28,7 +28,7 @@ def us_ssn() -> PatternRecognizer:
         ],
         context=(
             "ssn", "social security", "social security number", "social security no",
-            "social sec", "ss#", "ss #", "ssn#", "taxpayer id", "tin",
+            "social sec", "ss#", "ss #", "ssn#", "taxpayer id", "tin", "national id",
         ),
         negative_context=(*REFERENCE_NUMBER_WORDS, *PHONE_CONTEXT, "routing", "aba"),
         context_boost=0.4,
@@ -81,18 +81,20 @@ def uk_nino() -> PatternRecognizer:
     )  # fmt: skip
 
 
+# 6-9 upper-case letters and digits with at least three digits (US/UK 9 digits, DE
+# C01X00T47, FR 12AB34567, ES PAA123456, IT YA1234567, NL NXC8L4R71), or the German
+# alphabet without vowels, which may have no digit at all (PNCVMFHL8, GWPRWGKXZ)
+_DOCUMENT_NUMBER = r"(?<![\w\-])(?=(?:[A-Z]*\d){3})[A-Z0-9]{6,9}(?![\w\-])"
+_GERMAN_DOCUMENT_NUMBER = r"(?<![\w\-])[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{8}(?![\w\-])"
+
+
 def passport() -> PatternRecognizer:
     return PatternRecognizer(
         "passport",
         EntityType.PASSPORT_NUMBER,
         [
-            # 6-9 upper-case letters and digits with at least three digits (US/UK 9 digits,
-            # DE C01X00T47, FR 12AB34567, ES PAA123456, IT YA1234567, NL NXC8L4R71)
-            Pattern(
-                "passport number",
-                r"(?<![\w\-])(?=(?:[A-Z]*\d){3})[A-Z0-9]{6,9}(?![\w\-])",
-                0.55,
-            )
+            Pattern("passport number", _DOCUMENT_NUMBER, 0.55),
+            Pattern("german passport number", _GERMAN_DOCUMENT_NUMBER, 0.55),
         ],
         context=(
             "passport", "passport no", "passport number", "passport #", "travel document",
@@ -102,4 +104,31 @@ def passport() -> PatternRecognizer:
         ),
         context_required=True,
         no_digits_between=True,
+    )  # fmt: skip
+
+
+def _has_letter(value: str) -> bool | None:
+    return None if any(c.isalpha() for c in value) else False
+
+
+def national_id() -> PatternRecognizer:
+    """Identity-card and national-ID numbers (reported as PASSPORT_NUMBER, the SPEC's
+    identity-document type). Letters are required: an all-digit "national id" is a US
+    SSN or a tax number, which other recognizers judge."""
+    return PatternRecognizer(
+        "national_id",
+        EntityType.PASSPORT_NUMBER,
+        [
+            Pattern("identity document number", _DOCUMENT_NUMBER, 0.55),
+            Pattern("german identity card number", _GERMAN_DOCUMENT_NUMBER, 0.55),
+        ],
+        context=(
+            "national id", "national id number", "national identity number", "id card",
+            "identity card", "identity document", "carte d'identité", "carte nationale",
+            "cni", "personalausweis", "ausweis", "ausweisnummer", "dni", "documento de identidad",
+            "carta d'identità", "carta di identità", "identiteitskaart", "id-kaart",
+        ),
+        context_required=True,
+        no_digits_between=True,
+        validator=_has_letter,
     )  # fmt: skip

@@ -11,7 +11,9 @@ Two views exist:
 
 - ``normalize(text)``: drops zero-width characters and soft hyphens, folds the full-width
   ASCII block (U+FF01..U+FF5E, which is what NFKC does to it) and rewrites ``[at]``,
-  ``(at)``, ``[dot]``, ``(dot)`` (and `` at `` before a ``[dot]`` domain) to ``@``/``.``.
+  ``(at)``, ``[dot]``, ``(dot)`` (and `` at `` before a ``[dot]`` domain) to ``@``/``.``;
+  the all-words form ``jane at example dot com`` only when it ends in a known top-level
+  domain (``dot com``, ``dot de``), so that prose stays prose.
 - ``join_lines(view)``: additionally joins identifiers broken across a line
   (``DE89 3704 0044 05\\n32 0130 00``, ``jane.doe@exam-\\nple.com``). Joining every wrapped
   line of prose would glue words together, so the engine only keeps spans from this view
@@ -45,9 +47,27 @@ _AT_DOT = re.compile(
     re.IGNORECASE,
 )
 
+# "s_hubel at knappe dot de": plain words, so only before a known top-level domain
+_TLDS = (
+    "com|org|net|edu|gov|int|io|co|uk|de|fr|nl|es|it|eu|info|biz|be|ch|at|se|no|dk|fi|pl"
+    "|pt|ie|us|ca|au|lu|me|mil"
+)
+_PLAIN_TRIGGER = re.compile(r"[ \t](?:dot|DOT|Dot)[ \t]")
+_PLAIN_EMAIL = re.compile(
+    r"(?<![\w.%+\-])[A-Za-z0-9._%+\-]+(?P<at>[ \t]+(?:at|AT|At)[ \t]+)[A-Za-z0-9\-]+"
+    rf"(?:[ \t]+(?:dot|DOT|Dot)[ \t]+[A-Za-z0-9\-]+)*[ \t]+(?:dot|DOT|Dot)[ \t]+"
+    rf"(?i:{_TLDS})(?![\w\-])"
+)
+_PLAIN_DOT = re.compile(r"[ \t]+(?:dot|DOT|Dot)[ \t]+")
+
 # An identifier broken across a line: alphanumerics either side of a newline, optionally
 # with a hyphen before it. Leading spaces on the next line go too.
-_LINE_BREAK = re.compile(r"(?<=[A-Za-z0-9])-?[ \t]*\r?\n[ \t]*(?=[A-Za-z0-9])")
+_LINE_BREAK = re.compile(
+    r"(?<=[A-Za-z0-9])-?[ \t]*\r?\n[ \t]*(?=[A-Za-z0-9])"
+    # "lara15@\njerez.es", "10.155\n.111.107": the break right after or before a @ or .
+    r"|(?<=[A-Za-z0-9]@)[ \t]*\r?\n[ \t]*(?=[A-Za-z0-9])"
+    r"|(?<=[A-Za-z0-9])[ \t]*\r?\n[ \t]*(?=[@.][A-Za-z0-9])"
+)
 _TOKEN_CHARS = re.compile(r"[^\s]*")
 
 
@@ -133,6 +153,14 @@ def _at_dot_edits(text: str) -> list[tuple[int, int, str]]:
     edits: list[tuple[int, int, str]] = []
     for m in _AT_DOT.finditer(text):
         edits.append((m.start(), m.end(), "." if m.lastgroup == "dot" else "@"))
+    if _PLAIN_TRIGGER.search(text):
+        for m in _PLAIN_EMAIL.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e, _ in edits):
+                continue  # already a bracketed form
+            edits.append((m.start("at"), m.end("at"), "@"))
+            for d in _PLAIN_DOT.finditer(text, m.end("at"), m.end()):
+                edits.append((d.start(), d.end(), "."))
+        edits.sort()
     return edits
 
 
@@ -142,7 +170,7 @@ def normalize(text: str) -> NormalizedText:
     if _CHAR_TRIGGER.search(text):
         new_text, starts, ends = _apply_edits(text, _char_edits(text))
         view = NormalizedText(text, new_text, starts, ends)
-    if _TOKEN_TRIGGER.search(view.text):
+    if _TOKEN_TRIGGER.search(view.text) or _PLAIN_TRIGGER.search(view.text):
         edits = _at_dot_edits(view.text)
         if edits:
             new_text, starts, ends = _apply_edits(view.text, edits)

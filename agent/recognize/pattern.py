@@ -9,6 +9,8 @@ not writing a scanner. A recognizer holds
   it. The nearest cue wins, so ``invoice ... card number 4111...`` still counts;
 - ``context_required``: without a context cue the match is dropped (dates, MRNs,
   passport numbers look like everything else);
+- ``not_after``: a regex that must not end right before the match (the country and check
+  digits of an IBAN-shaped number before a "card number" found inside it);
 - ``validate(value)``: the one hook. ``False`` drops the candidate (a failed check
   digit), ``True`` marks it validated (score ``validated_score``, 1.0 unless the check
   is weak), ``None`` means "no opinion". (``adjust`` may narrow a raw match first, for
@@ -39,15 +41,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from agent.domain import Entity, EntityType
+from agent.recognize.tables import Cell, CellIndex, table_cells
 
 MAX_SCORE = 1.0
 # longest span a context-required recognizer may report (dates, record numbers, keys)
 MAX_MATCH = 120
+# how far back ``not_after`` looks
+NOT_AFTER_WINDOW = 40
 # Where a number-shaped identifier can be: runs of whitespace-separated tokens containing
 # a digit, with short upper-case tokens between or just before them (the bank code WEST
 # in an IBAN, the AB of a NINO). Anchored at token starts so hostile input stays linear.
 _NUMERIC_REGION = re.compile(
-    r"(?<!\S)(?:[A-Z]{1,5}\s+){0,2}\S*\d\S*(?:\s+(?:\S*\d\S*|[A-Z]{1,5}(?!\S)))*"
+    r"(?<!\S)(?:[A-Z]{1,5}\s+){0,2}\S*\d\S*(?:\s+(?:\S*\d\S*|[A-Z]{1,5}[.,;:)]*(?!\S)))*"
 )
 _REGION_GAP = 16
 _PUNCTUATION_TO_SPACE = str.maketrans(
@@ -109,7 +114,7 @@ class ScanText:
     """A text plus what several recognizers need from it, computed once: its lower-cased
     form (for case-insensitive word searches) and its numeric regions."""
 
-    __slots__ = ("_lower", "_regions", "_spaced", "_tokens", "text")
+    __slots__ = ("_cells", "_lower", "_regions", "_spaced", "_tokens", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -117,6 +122,7 @@ class ScanText:
         self._regions: list[tuple[int, int]] | None = None
         self._spaced: str | None = None
         self._tokens: frozenset[str] | None = None
+        self._cells: CellIndex | None = None
 
     @property
     def lower(self) -> str | None:
@@ -140,6 +146,13 @@ class ScanText:
         if self._tokens is None:
             self._tokens = frozenset(self.spaced.split()) if self.spaced is not None else None
         return self._tokens or frozenset()
+
+    @property
+    def cells(self) -> CellIndex:
+        """The cells of tables pasted as text, with their column headers."""
+        if self._cells is None:
+            self._cells = CellIndex(table_cells(self.text))
+        return self._cells
 
     @property
     def regions(self) -> list[tuple[int, int]]:
@@ -246,6 +259,7 @@ class PatternRecognizer:
         context_after: int = 0,
         context_boost: float = DEFAULT_CONTEXT_BOOST,
         no_digits_between: bool = False,
+        not_after: str | None = None,
         anchor: Anchor | None = None,
         numeric: bool = False,
         numeric_tail: int = 0,
@@ -269,6 +283,7 @@ class PatternRecognizer:
         self.context_after = context_after
         self.context_boost = context_boost
         self.no_digits_between = no_digits_between
+        self._not_after = re.compile(not_after + r"\Z") if not_after else None
         if anchor is None and context_required:
             # a match needs a cue before it (or shortly after): scan only around cues
             before = context_after + MAX_MATCH if context_after else 0
@@ -307,14 +322,14 @@ class PatternRecognizer:
                     # the match can only start here (a keyword-led pattern at its anchor;
                     # a numeric region never ends where it starts)
                     m = compiled.match(raw, lo, hi)
-                    candidate = self._candidate(raw, m, pattern) if m else None
+                    candidate = self._candidate(scan, m, pattern) if m else None
                     if candidate is not None:
                         found.append(candidate)
                     continue
                 for m in compiled.finditer(raw, lo, hi):
                     if m.start() > last_start:
                         break
-                    candidate = self._candidate(raw, m, pattern)
+                    candidate = self._candidate(scan, m, pattern)
                     if candidate is not None:
                         found.append(candidate)
         return found
@@ -330,6 +345,10 @@ class PatternRecognizer:
                 (max(0, s - a.before), min(n, e + a.after + a.reach), e + a.after)
                 for s, e in self._anchor.spans(scan)
             ]
+            if self.context_required:
+                # in a table the cue is the column header, lines away from the value
+                spans.extend((c.start, c.end, c.end) for c in self._context_cells(scan))
+                spans.sort()
         elif self.numeric:
             # a match starts inside a region; it may run numeric_tail characters beyond
             tail = self.numeric_tail
@@ -345,17 +364,27 @@ class PatternRecognizer:
                 merged.append((lo, hi, last))
         return merged
 
-    def _candidate(self, text: str, m: re.Match[str], pattern: Pattern) -> Candidate | None:
-        span = self.adjust(text, *m.span(pattern.group))
+    def _context_cells(self, scan: ScanText) -> list[Cell]:
+        context = self._context
+        if context is None or not scan.cells.cells:
+            return []
+        return [c for c in scan.cells.cells if context.search(c.header)]
+
+    def _candidate(self, scan: ScanText, m: re.Match[str], pattern: Pattern) -> Candidate | None:
+        span = self.adjust(scan.text, *m.span(pattern.group))
         if span is None or span[0] >= span[1]:
             return None
-        return self._score(text, span[0], span[1], pattern.score)
+        return self._score(scan, span[0], span[1], pattern.score)
 
-    def _score(self, text: str, start: int, end: int, base: float) -> Candidate | None:
-        verdict = self.validate(text[start:end])
+    def _score(self, scan: ScanText, start: int, end: int, base: float) -> Candidate | None:
+        verdict = self.validate(scan.text[start:end])
         if verdict is False:
             return None
-        cue = self._context_cue(text, start, end)
+        if self._not_after is not None and self._not_after.search(
+            scan.text, max(0, start - NOT_AFTER_WINDOW), start
+        ):
+            return None
+        cue = self._context_cue(scan, start, end)
         if cue < 0 or (cue == 0 and self.context_required):
             return None
         score = self.validated_score if verdict else base
@@ -363,8 +392,18 @@ class PatternRecognizer:
             score = min(MAX_SCORE, score + self.context_boost)
         return Candidate(self.entity_type, start, end, score, self.name, bool(verdict))
 
-    def _context_cue(self, text: str, start: int, end: int) -> int:
-        """+1 if the nearest cue before the match is positive, -1 if negative, else 0."""
+    def _context_cue(self, scan: ScanText, start: int, end: int) -> int:
+        """+1 if the nearest cue before the match is positive, -1 if negative, else 0.
+
+        In a table cell the column header is the context (the words before are other
+        cells).
+        """
+        cell = scan.cells.containing(start, end)
+        if cell is not None:
+            if self._negative is not None and self._negative.search(cell.header):
+                return -1
+            return 1 if self._context is not None and self._context.search(cell.header) else 0
+        text = scan.text
         lo = max(0, start - self.context_window)
         window = text[lo:start]
         pos = self._last_match_end(self._context, window)

@@ -63,7 +63,8 @@ def aws_secret_key() -> PatternRecognizer:
         [Pattern("40 base64 characters", r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
                  0.6)],
         context=("aws_secret_access_key", "secret access key", "secret_access_key",
-                 "aws secret", "aws_secret", "secretaccesskey", "secret key", "secret_key"),
+                 "aws secret", "aws_secret", "secretaccesskey", "secret key", "secret_key",
+                 "secret"),
         context_required=True,
         context_window=60,
         validator=_mixed_classes,
@@ -74,7 +75,8 @@ _KEY_WORDS = (  # key names that announce a secret value
     r"(?:passwor[dt]|passwd|pwd|pass(?![a-z])|passphrase|secret|api[_\-]?key|apikey"
     r"|access[_\-]?key"
     r"|auth[_\-]?token|access[_\-]?token|refresh[_\-]?token|token|client[_\-]?secret"
-    r"|private[_\-]?key|credentials?|kennwort|passwort|mot[_ ]de[_ ]passe|contraseña"
+    r"|private[_\-]?key|(?<=[_.\-])key|credentials?|kennwort|passwort|mot[_ ]de[_ ]passe"
+    r"|contraseña"
     r"|contrasena|wachtwoord)"
 )
 # the key: a config/env/JSON/YAML name ending in one of the words above, or followed by a
@@ -85,6 +87,7 @@ _KEY = rf"{_KEY_NAME}[\"']?"
 _KEY_ANCHOR = Anchor(
     ("passwor", "passwd", "pwd", "pass", "secret", "api", "apikey", "access", "auth", "token",
      "refresh", "client", "private", "credential", "kennwort", "passwort", "mot", "contrase",
+     "key",
      "wachtwoord"),
     reach=400,
     leads=True,
@@ -104,16 +107,32 @@ def _config_value_check(value: str) -> bool | None:
     v = value.strip()
     if v.lower() in _PLACEHOLDERS or _PLACEHOLDER_SHAPE.fullmatch(v):
         return False
-    # a lone short word after "password:" is prose ("password: required"), not a secret
-    if v.isalpha() and len(v) < 8:
-        return False
     return None
+
+
+# what precedes the value on a config line: "  export DB_PASSWORD=", "password: ", "- key: '"
+_CONFIG_LINE = re.compile(
+    r"[ \t]*(?:export[ \t]+|set[ \t]+|-[ \t]+)?[{\[]?[ \t]*[\"']?[\w.\-]+[\"']?[ \t]*"
+    r"(?:=|:=|:|=>)[ \t]*[\"']?"
+)
+
+
+class ConfigSecretRecognizer(PatternRecognizer):
+    """A word alone after ``secret:`` in a sentence is prose ("a supplier we have kept
+    secret: Meridian"); on a config line of its own it is a value (``password: letmein``).
+    ``adjust`` keeps an all-letter value only in the second case."""
+
+    def adjust(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        if not text[start:end].isalpha():
+            return start, end
+        line_start = text.rfind("\n", 0, start) + 1
+        return (start, end) if _CONFIG_LINE.fullmatch(text, line_start, start) else None
 
 
 def config_secrets() -> PatternRecognizer:
     """``password=``/``passwd:``/``secret:``/``api_key=``/``token:`` values in config,
     env files, YAML, JSON and connection strings (``...;Password=...;``)."""
-    return PatternRecognizer(
+    return ConfigSecretRecognizer(
         "config_secrets",
         EntityType.SECRET,
         [
@@ -130,14 +149,70 @@ def config_secrets() -> PatternRecognizer:
     )  # fmt: skip
 
 
+_PROSE_KEYS = (
+    "password", "passwd", "passphrase", "passcode", "pw", "pwd", "pin", "wifi key",
+    "wi-fi key", "wifi password", "wi-fi password", "network key", "token", "secret",
+    "api key", "access key", "credentials", "kennwort", "passwort", "mot de passe",
+    "contraseña", "wachtwoord", "clave", "parola d'ordine",
+)  # fmt: skip
+_PROSE_KEY = (
+    "(?i:" + "|".join(re.escape(k) for k in sorted(_PROSE_KEYS, key=len, reverse=True)) + ")"
+)
+_PROSE_BRIDGE = (
+    r"(?:[ \t]+(?i:for|of|to|on|für|pour|de|para|per|voor)[ \t]+[^\n.,;:]{1,40}?"
+    r"[ \t]+(?i:is|was|are|ist|est|es|è|is now|=|:))"
+)
+_PROSE_VERB = r"(?:[ \t]+(?i:is|was|is now|are|ist|est|es|è|set to|now))"
+_SYMBOLS = frozenset("!#$%&*+/=?@^_~-.")
+
+
+def _looks_like_a_password(value: str) -> bool | None:
+    """Letters with digits or symbols (``Berlin1284#``), or a passphrase of 3+ words
+    (``lamp-staple-correct-quartz``); never a URL, a number or an English word."""
+    if "://" in value or value.lower() in _PLACEHOLDERS:
+        return False
+    letters = any(c.isalpha() for c in value)
+    digits = any(c.isdigit() for c in value)
+    symbols = {c for c in value if c in _SYMBOLS}
+    if letters and digits:
+        return None
+    if letters and symbols - {"-"} and len(value) >= 8:
+        return None
+    if letters and value.count("-") >= 2 and all(value.split("-")):
+        return None
+    return False
+
+
+def prose_secrets() -> PatternRecognizer:
+    """Passwords and tokens written in sentences: "login is qa_user, password Falcon139$",
+    "pw for the test tenant is Monkey223", "the wifi key is Tiger1981", "token 9f8e...",
+    "with secret shlDC+Wu...". The value must look like a password (see above)."""
+    return PatternRecognizer(
+        "prose_secrets",
+        EntityType.SECRET,
+        [
+            Pattern(
+                "secret word + value",
+                rf"{_PROSE_KEY}(?:{_PROSE_BRIDGE}|{_PROSE_VERB})?[ \t]*[:=]?[ \t]*[\"'“‘]?"
+                r"(?P<v>[^\s\"'”’]{4,128}?)(?=[\"'”’]?[.,;)]*(?:\s|$))",
+                0.85,
+                group="v",
+            )
+        ],
+        anchor=Anchor(_PROSE_KEYS, reach=220, leads=True),
+        validator=_looks_like_a_password,
+    )
+
+
 def url_credentials() -> PatternRecognizer:
     """``scheme://user:password@host`` (database URLs, git remotes, proxies)."""
     return PatternRecognizer(
         "url_credentials",
         EntityType.SECRET,
         [
+            # the password only: the user name stays readable
             Pattern("user:password@", r"(?<![\w+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,30}://"
-                    r"(?P<cred>[^\s:/@]{1,128}:[^\s/@]{1,256})@[^\s/?#@]+", 0.95, group="cred"),
+                    r"[^\s:/@]{1,128}:(?P<cred>[^\s/@]{1,256})@[^\s/?#@]+", 0.95, group="cred"),
             Pattern("token@", r"(?<![\w+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,30}://"
                     r"(?P<cred>[A-Za-z0-9_\-]{20,256})@[^\s/?#@]+", 0.9, group="cred"),
         ],

@@ -28,7 +28,8 @@ def found(name: str, text: str) -> list[str]:
 def test_every_builtin_is_in_a_table() -> None:
     tested = {
         "email", "phone", "ip_address", "credit_card", "iban", "us_ssn", "uk_nhs", "uk_nino",
-        "passport", "date_of_birth", "medical_record_number", "cloud_tokens",
+        "passport", "national_id", "prose_secrets", "date_of_birth", "medical_record_number",
+        "cloud_tokens",
         "aws_secret_key", "config_secrets", "url_credentials", "private_key_block",
         "bearer_tokens", "person_hints", "street_address", "street_address_de_nl", "postcode",
     }  # fmt: skip
@@ -225,6 +226,21 @@ def test_passport(text: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("national ID card: 12AB34567", ["12AB34567"]),
+        ("Personalausweis L01X00T47", ["L01X00T47"]),
+        ("DNI: PAA123456", ["PAA123456"]),
+        ("employee,national_id\nJ. Dupuis,22KM34136\n", ["22KM34136"]),
+        ("national id 536221234", []),  # all digits: an SSN or a tax number, not this
+        ("id card lost, order 4521 pending", []),
+    ],
+)
+def test_national_id(text: str, expected: list[str]) -> None:
+    assert found("national_id", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("DOB: 12/03/1985", ["12/03/1985"]),
         ("Date of birth 1985-03-12.", ["1985-03-12"]),
         ("born on 12 March 1985 in Leeds", ["12 March 1985"]),
@@ -255,7 +271,10 @@ def test_date_of_birth(text: str, expected: list[str]) -> None:
         ("Medical record number RX-448812", ["RX-448812"]),
         ("patient id H1234567", ["H1234567"]),
         ("Patientennummer 88812345", ["88812345"]),
-        ("numéro de dossier 2024-55123", []),  # a year-first docket shape with digits between
+        ("numéro de dossier 2024-55123", ["2024-55123"]),
+        ("hosp. no. 567-893-923, d.o.b. 10 Aug 1970", ["567-893-923"]),
+        ("hospital number A420717A.", ["A420717A"]),
+        ("patient_name,hospital_number\nJ. Doe,PAT213968\n", ["PAT213968"]),
         ("record 00123456", []),  # no medical context
         ("MRN pending", []),
         ("MRN: 123", []),  # too short
@@ -265,6 +284,7 @@ def test_medical_record_number(text: str, expected: list[str]) -> None:
     assert found("medical_record_number", text) == expected
 
 
+_HEX = "9857ce41f35bda0c306f3b7e12cfc524"
 _GHP = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 _PAT = "github_pat_11ABCDEFG0123456789_abcdefghijklmnop"
 _GOOGLE = "AIzaSyA1234567890abcdefghijklmnopqrstuv"
@@ -329,6 +349,11 @@ def test_aws_secret_key(text: str, expected: list[str]) -> None:
         ("secretary: Jane Smith", []),
         ("Passport: 533380006", []),
         ("tokenizer: bert-base", []),
+        ("STRIPE_KEY=00f1c12e3f1bfb5a542360383dcea31f", ["00f1c12e3f1bfb5a542360383dcea31f"]),
+        ("monkey: banana42", []),
+        ("password: letmein", ["letmein"]),  # a config line of its own
+        ("we have kept secret: Meridian", []),  # prose
+        ("  - DB_PASS=hunter22", ["hunter22"]),
     ],
 )
 def test_config_secrets(text: str, expected: list[str]) -> None:
@@ -338,9 +363,30 @@ def test_config_secrets(text: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("postgres://admin:s3cr3t@db.example.com:5432/app", ["admin:s3cr3t"]),
-        ("mongodb+srv://svc:p%40ss@cluster0.example.net", ["svc:p%40ss"]),
-        ("https://x-access-token:ghs_abc123@github.com/org/repo", ["x-access-token:ghs_abc123"]),
+        ("login is qa_user, password Falcon139$", ["Falcon139$"]),
+        ("pw for the test tenant is Monkey223", ["Monkey223"]),
+        ("the wifi key is Tiger1981 The CI output", ["Tiger1981"]),
+        (f"token {_HEX}, please rotate", [_HEX]),
+        ("pw is lamp-staple-correct-quartz", ["lamp-staple-correct-quartz"]),
+        ("Das Passwort ist Geheim-2024!", ["Geheim-2024!"]),
+        ("the password reset link expired", []),
+        ("password policy requires 12 characters", []),
+        ("your PIN is required", []),
+        ("token https://example.com/x1", []),
+        ("a supplier we have kept secret: Meridian Energy", []),
+        ("password is 12345678", []),  # digits alone: a PIN-like number is left to context
+    ],
+)
+def test_prose_secrets(text: str, expected: list[str]) -> None:
+    assert found("prose_secrets", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postgres://admin:s3cr3t@db.example.com:5432/app", ["s3cr3t"]),
+        ("mongodb+srv://svc:p%40ss@cluster0.example.net", ["p%40ss"]),
+        ("https://x-access-token:ghs_abc123@github.com/org/repo", ["ghs_abc123"]),
         ("https://abcdefghijklmnopqrstuvwx@github.com/o/r.git", ["abcdefghijklmnopqrstuvwx"]),
         ("https://example.com/path?a=b", []),
         ("https://user@example.com", []),  # a user name alone

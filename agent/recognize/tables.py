@@ -1,0 +1,169 @@
+"""Tables pasted as text (CSV, semicolon, tab or pipe separated): each cell's column header.
+
+Why: in a CSV export the context of ``1950-08-08`` is the header ``birth_date`` three
+lines up, not the words just before it (which are other cells). ``table_cells(text)``
+finds header + row blocks and returns every row cell with its normalised header, which
+recognizers use as the cell's context and to know where context-bound values can be.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_DELIMITERS = (",", ";", "\t", "|")
+_MAX_HEADER_CHARS = 40
+_MAX_HEADER_WORDS = 5
+_LABEL = re.compile(r"[^\W\d][\w .#/()°'’\-]*", re.UNICODE)
+_MARKDOWN_RULE = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*")
+# an unquoted "May 17, 1958" split by a comma: the year goes back into its date
+_YEAR_FIELD = re.compile(r"\s*(?:1[89]|20)\d\d\s*")
+_ENDS_WITH_DAY = re.compile(r".*[A-Za-z]\.?\s+\d{1,2}(?:st|nd|rd|th)?\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A row cell ``[start, end)`` (quotes and padding excluded) and its column header,
+    lower-cased with ``_``/``-`` as spaces (``birth_date`` -> ``birth date``)."""
+
+    start: int
+    end: int
+    header: str
+
+
+def _split(line: str, offset: int, delimiter: str, *, tight: bool = False) -> list[tuple[int, int]]:
+    """Field spans of one line, double quotes respected, padding and quotes stripped.
+
+    ``tight``: the header separates fields with a bare ``,``, so a ``, `` in a row is
+    inside a value ("Morgan, Stephen", "85, avenue Foch", "May 17, 1958").
+    """
+    spans: list[tuple[int, int]] = []
+    start, quoted = 0, False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            if tight and line[i + 1 : i + 2] == " ":
+                continue
+            spans.append((start, i))
+            start = i + 1
+    spans.append((start, len(line)))
+    out: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        while lo < hi and line[lo] in ' \t"\r':
+            lo += 1
+        while hi > lo and line[hi - 1] in ' \t"\r':
+            hi -= 1
+        out.append((offset + lo, offset + hi))
+    if delimiter == "|" and len(out) >= 2:
+        # markdown tables: "| a | b |" has empty fields before the first and after the last
+        if out[0][0] == out[0][1]:
+            out = out[1:]
+        if out and out[-1][0] == out[-1][1]:
+            out = out[:-1]
+    return out
+
+
+def _merge_split_dates(text: str, fields: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for lo, hi in fields:
+        if (
+            merged
+            and _YEAR_FIELD.fullmatch(text[lo:hi])
+            and _ENDS_WITH_DAY.fullmatch(text[merged[-1][0] : merged[-1][1]])
+        ):
+            merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _header(text: str, fields: Sequence[tuple[int, int]]) -> list[str] | None:
+    labels: list[str] = []
+    for lo, hi in fields:
+        label = text[lo:hi]
+        if not 0 < len(label) <= _MAX_HEADER_CHARS or not _LABEL.fullmatch(label):
+            return None
+        words = label.lower().replace("_", " ").replace("-", " ").split()
+        if len(words) > _MAX_HEADER_WORDS:
+            return None
+        labels.append(" ".join(words))
+    return labels
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        out.append((pos, line))
+        pos += len(line) + 1
+    return out
+
+
+def table_cells(text: str) -> list[Cell]:
+    """Every row cell of every table in ``text``, sorted by position."""
+    if "\n" not in text:
+        return []
+    lines = _lines(text)
+    cells: list[Cell] = []
+    i = 0
+    while i < len(lines) - 1:
+        block = _table_at(text, lines, i)
+        if block is None:
+            i += 1
+            continue
+        found, i = block
+        cells.extend(found)
+    return cells
+
+
+def _table_at(text: str, lines: list[tuple[int, str]], i: int) -> tuple[list[Cell], int] | None:
+    """The table whose header is line ``i``: its cells and the first line after it."""
+    offset, line = lines[i]
+    for delimiter in _DELIMITERS:
+        if delimiter not in line:
+            continue
+        header_fields = _split(line, offset, delimiter)
+        if len(header_fields) < 2:
+            continue
+        labels = _header(text, header_fields)
+        if labels is None:
+            continue
+        tight = delimiter == "," and ", " not in line
+        cells: list[Cell] = []
+        j = i + 1
+        while j < len(lines):
+            row_offset, row = lines[j]
+            if delimiter == "|" and _MARKDOWN_RULE.fullmatch(row):
+                j += 1
+                continue
+            if delimiter not in row:
+                break
+            fields = _split(row, row_offset, delimiter, tight=tight)
+            if delimiter == "," and len(fields) > len(labels):
+                fields = _merge_split_dates(text, fields)
+            if len(fields) != len(labels):
+                break
+            cells.extend(
+                Cell(lo, hi, h) for (lo, hi), h in zip(fields, labels, strict=True) if hi > lo
+            )
+            j += 1
+        if cells:
+            return cells, j
+    return None
+
+
+class CellIndex:
+    """Which table cell (if any) contains a span."""
+
+    def __init__(self, cells: Sequence[Cell]) -> None:
+        self.cells = tuple(cells)
+        self._starts = [c.start for c in self.cells]
+
+    def containing(self, start: int, end: int) -> Cell | None:
+        i = bisect_right(self._starts, start) - 1
+        if i >= 0 and self.cells[i].start <= start and end <= self.cells[i].end:
+            return self.cells[i]
+        return None
