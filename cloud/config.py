@@ -68,6 +68,7 @@ class TLSFiles:
     cert: Path
     key: Path
     client_ca: Path | None  # set: clients must present a certificate signed by it (mTLS)
+    allowed_client_cns: tuple[str, ...] = ()  # set: only these certificate CNs may call
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def _non_negative(cfg: ConfigFile, key: str, default: float) -> float:
 def _tls(cfg: ConfigFile) -> TLSFiles | None:
     if not cfg.has("tls"):
         return None
-    cfg.check_known("tls", {"cert", "key", "client_ca"})
+    cfg.check_known("tls", {"cert", "key", "client_ca", "allowed_client_cns"})
     files: dict[str, Path | None] = {}
     for part in ("cert", "key", "client_ca"):
         p = cfg.path_value(f"tls.{part}")
@@ -217,7 +218,12 @@ def _tls(cfg: ConfigFile) -> TLSFiles | None:
         files[part] = p
     cert, key = files["cert"], files["key"]
     assert cert is not None and key is not None
-    return TLSFiles(cert=cert, key=key, client_ca=files["client_ca"])
+    cns = cfg.get("tls.allowed_client_cns", list, [])
+    if any(not isinstance(cn, str) or not cn for cn in cns):
+        raise cfg.error("tls.allowed_client_cns", "expected a list of certificate common names")
+    if cns and files["client_ca"] is None:
+        raise cfg.error("tls.allowed_client_cns", "needs tls.client_ca (client certificates)")
+    return TLSFiles(cert=cert, key=key, client_ca=files["client_ca"], allowed_client_cns=tuple(cns))
 
 
 def _base_url(cfg: ConfigFile, key: str, value: object) -> str:

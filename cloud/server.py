@@ -131,8 +131,14 @@ def to_response(outcome: Outcome) -> cloud_pb2.OrchestrateResponse:
 
 
 class OrchestratorService(cloud_pb2_grpc.OrchestratorServicer):
-    def __init__(self, orchestrator: Orchestrator, max_in_flight: int) -> None:
+    def __init__(
+        self,
+        orchestrator: Orchestrator,
+        max_in_flight: int,
+        allowed_client_cns: tuple[str, ...] = (),
+    ) -> None:
         self._orchestrator = orchestrator
+        self._allowed_cns = frozenset(allowed_client_cns)
         self._metrics = orchestrator.metrics
         self._max_in_flight = max_in_flight
         self._in_flight = 0
@@ -156,6 +162,7 @@ class OrchestratorService(cloud_pb2_grpc.OrchestratorServicer):
         started = time.perf_counter()
         code, message = grpc.StatusCode.OK, ""
         try:
+            self._check_client(context)
             domain_request = to_request(request)
             async with asyncio.timeout(context.time_remaining()):
                 outcome = await self._orchestrator.run(domain_request)
@@ -180,6 +187,17 @@ class OrchestratorService(cloud_pb2_grpc.OrchestratorServicer):
         if code is not grpc.StatusCode.OK:
             await context.abort(code, message)
         return to_response(outcome)
+
+    def _check_client(self, context: grpc.aio.ServicerContext) -> None:
+        """With ``tls.allowed_client_cns``, only those certificate CNs may call."""
+        if not self._allowed_cns:
+            return
+        presented = {
+            cn.decode("utf-8", "replace")
+            for cn in context.auth_context().get("x509_common_name", [])
+        }
+        if not presented & self._allowed_cns:
+            raise PermissionDenied("the client certificate is not one allowed to call this tier")
 
 
 class CloudServer:
@@ -245,7 +263,12 @@ async def create_server(
         ]
     )
     cloud_pb2_grpc.add_OrchestratorServicer_to_server(  # type: ignore[no-untyped-call]
-        OrchestratorService(orchestrator, config.limits.max_in_flight), server
+        OrchestratorService(
+            orchestrator,
+            config.limits.max_in_flight,
+            config.tls.allowed_client_cns if config.tls else (),
+        ),
+        server,
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -212,3 +212,37 @@ async def test_requests_beyond_the_in_flight_limit_are_pushed_back(
     errors = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
     assert len(errors) == 1 and errors[0].code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert "limit of 1 requests" in (errors[0].details() or "")
+
+
+@pytest.mark.parametrize(("allowed", "ok"), [(["bastion-client"], True), (["other-agent"], False)])
+async def test_client_certificate_common_name_allowlist(
+    vendor: FakeVendor, tmp_path: Path, allowed: list[str], ok: bool
+) -> None:
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    _make_pki(pki)
+    tls = {
+        "cert": "pki/server.crt",
+        "key": "pki/server.key",
+        "client_ca": "pki/ca.crt",
+        "allowed_client_cns": allowed,
+    }
+    config = write_config(tmp_path, [provider("a", vendor.base_url)], tls=tls)
+    server, port = await create_server(config)
+    creds = grpc.ssl_channel_credentials(
+        root_certificates=(pki / "ca.crt").read_bytes(),
+        private_key=(pki / "client.key").read_bytes(),
+        certificate_chain=(pki / "client.crt").read_bytes(),
+    )
+    try:
+        async with grpc.aio.secure_channel(f"127.0.0.1:{port}", creds) as channel:
+            stub = cloud_pb2_grpc.OrchestratorStub(channel)
+            if ok:
+                assert (await stub.Orchestrate(request())).answer == "yes"
+            else:
+                with pytest.raises(grpc.aio.AioRpcError) as err:
+                    await stub.Orchestrate(request())
+                assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    finally:
+        await server.stop(None)
+    assert bool(vendor.requests) == ok
