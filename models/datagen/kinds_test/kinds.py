@@ -12,6 +12,7 @@ import base64
 
 from models.datagen.ctx import Ctx
 from models.datagen.kind import Kind
+from models.datagen.kinds_test.plain import bulletin
 from models.datagen.kinds_test.topics import block, say
 
 EVERY = ("public", "internal", "confidential", "financial_personal", "hr", "health", "privileged")
@@ -227,4 +228,5 @@ KINDS: tuple[Kind, ...] = (
     Kind("test.support_call", ("financial_personal", "health", "internal"), support_call),
     Kind("test.wire_instruction", ("financial_personal", "confidential"), wire_instruction),
     Kind("test.prescription", ("health",), prescription),
+    Kind("test.bulletin", EVERY, bulletin),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from models.datagen.ctx import Ctx
 from models.datagen.kind import Kind
+from models.datagen.kinds_train.plain import policy_excerpt
 from models.datagen.kinds_train.topics import filler, paragraph, say
 
 ALL = ("public", "internal", "confidential", "financial_personal", "hr", "health", "privileged")
@@ -360,4 +361,5 @@ KINDS: tuple[Kind, ...] = (
     Kind("train.clinical_note", ("health",), clinical_note),
     Kind("train.press_release", ("public",), press_release),
     Kind("train.case_note", ("hr", "health", "financial_personal"), case_note),
+    Kind("train.policy_excerpt", ALL, policy_excerpt),
 )
