@@ -113,10 +113,17 @@ class AuditLog:
             store.migrate(db, _ms(clock()))
             key = _load_key(db, config.key_path)
             log_id, key = cls._ensure_identity(db, key, config.key_path, clock)
-            tree = cls._load_tree(db)
-            heads = store.read_heads(db, log_id)
+            # The witness first, then one snapshot of the database: a head is committed
+            # before it is witnessed, so every witnessed head must be in that snapshot.
+            last_witnessed = witness.repair_and_read_last(config.witness_path)
+            db.conn.execute("BEGIN")
+            try:
+                tree = cls._load_tree(db)
+                heads = store.read_heads(db, log_id)
+            finally:
+                db.conn.execute("COMMIT")
             log = cls(config, db, key, log_id, tree, heads[-1][1] if heads else None, clock)
-            log._catch_up_witness(heads)
+            log._catch_up_witness(heads, last_witnessed)
         except BaseException:
             db.conn.close()
             raise
@@ -366,15 +373,15 @@ class AuditLog:
         # The heads are committed in the database; the next open appends what is missing.
         witness.append_heads(self.config.witness_path, heads)
 
-    def _catch_up_witness(self, heads: Sequence[tuple[int, TreeHead]]) -> None:
+    def _catch_up_witness(
+        self, heads: Sequence[tuple[int, TreeHead]], last_witnessed: TreeHead | None
+    ) -> None:
         """Append the heads a crash kept out of the witness; refuse a rolled-back database.
 
         If the witness's newest head is not in the database, the database was restored
         from an older copy or replaced: appending to it would fork the log, so fail.
         """
         path = self.config.witness_path
-        witness.repair_torn_tail(path)
-        last_witnessed = witness.last_head(path)
         missing = [h for _, h in heads]
         if last_witnessed is not None:
             for i, h in enumerate(missing):

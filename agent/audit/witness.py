@@ -6,6 +6,7 @@ left by a crash in the middle of an append is cut off before the next append.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,17 +14,21 @@ from pathlib import Path
 from agent.audit.heads import HeadError, TreeHead
 from bastion.errors import AuditError
 
+_TAIL = 8192  # a head line is about 300 bytes
+
 
 def append_heads(path: Path, heads: Sequence[TreeHead]) -> None:
+    """Append and fsync, holding the file's lock (the agent and the CLI may both append)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         created = not path.exists()
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
             os.write(fd, "".join(h.to_json() + "\n" for h in heads).encode())
             os.fsync(fd)
         finally:
-            os.close(fd)
+            os.close(fd)  # releases the lock
         if created:  # make the new file's directory entry durable too
             dfd = os.open(path.parent, os.O_RDONLY)
             try:
@@ -53,39 +58,36 @@ def read_witness(path: Path) -> list[TreeHead]:
     return heads
 
 
-def repair_torn_tail(path: Path) -> None:
-    """Drop a partial last line left by a crash in the middle of a witness append."""
+def repair_and_read_last(path: Path) -> TreeHead | None:
+    """The newest head in the witness file, after cutting off a torn last line.
+
+    Under the file's lock no append is in progress, so a last line without its newline
+    can only be what a crash left behind.
+    """
     try:
-        with path.open("rb+") as fh:
-            end = fh.seek(0, os.SEEK_END)
-            if end == 0:
-                return
-            fh.seek(max(0, end - 4096))
-            tail = fh.read()
-            if tail.endswith(b"\n"):
-                return
-            cut = tail.rfind(b"\n")
-            keep = end - len(tail) + cut + 1 if cut >= 0 else (0 if end <= 4096 else end)
-            fh.truncate(keep)
-            os.fsync(fh.fileno())
+        fd = os.open(path, os.O_RDWR)
     except FileNotFoundError:
-        return
+        return None
+    except OSError as exc:
+        raise AuditError(f"cannot open audit witness file {path} ({exc.strerror})") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        end = os.lseek(fd, 0, os.SEEK_END)
+        start = max(0, end - _TAIL)
+        os.lseek(fd, start, os.SEEK_SET)
+        tail = os.read(fd, end - start)
+        if tail and not tail.endswith(b"\n"):
+            cut = tail.rfind(b"\n")
+            if cut < 0 and start > 0:
+                raise AuditError(f"audit witness file {path}: last line is not a head")
+            os.ftruncate(fd, start + cut + 1)
+            os.fsync(fd)
+            tail = tail[: cut + 1]
     except OSError as exc:
         raise AuditError(f"cannot repair audit witness file {path} ({exc.strerror})") from None
-
-
-def last_head(path: Path) -> TreeHead | None:
-    if not path.exists():
-        return None
-    try:
-        with path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            end = fh.tell()
-            fh.seek(max(0, end - 4096))
-            tail = fh.read().decode("utf-8", "replace").splitlines()
-    except OSError as exc:
-        raise AuditError(f"cannot read audit witness file {path} ({exc.strerror})") from None
-    for line in reversed(tail):
+    finally:
+        os.close(fd)
+    for line in reversed(tail.decode("utf-8", "replace").splitlines()):
         if line.strip():
             try:
                 return TreeHead.from_json(line)

@@ -255,3 +255,49 @@ def test_canonical_bytes_equal_a_sorted_dump() -> None:
         reason="naïve café",
     )
     assert odd.canonical_bytes() == canonical_json(odd.to_dict())
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+STRING_FIELDS = [
+    "decision_id",
+    "request_id",
+    "tenant",
+    "caller",
+    "document_sha256",
+    "section_sha256",
+    "category",
+    "policy_version",
+    "action",
+    "status",
+    "reason",
+    "orchestration_mode",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(STRING_FIELDS), st.text(min_size=0, max_size=300))
+def test_any_string_either_passes_its_rule_or_is_refused_without_echo(
+    field: str, value: str
+) -> None:
+    try:
+        e = AuditEntry(**_base(**{field: value}))
+    except InvalidAuditEntry as exc:
+        if len(value) > 3:
+            assert value not in str(exc)
+        return
+    assert AuditEntry.from_canonical(e.canonical_bytes()) == e
+    assert "\n" not in value
+    assert field != "reason" or "@" not in value
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=9), min_size=9, max_size=19),
+    st.sampled_from([" ", "-", ".", ""]),
+)
+def test_a_reason_never_carries_a_long_number(digits: list[int], sep: str) -> None:
+    number = sep.join(str(d) for d in digits)
+    with pytest.raises(InvalidAuditEntry):
+        AuditEntry(**_base(reason=f"value {number} seen"))

@@ -296,3 +296,37 @@ async def test_sign_periodically_signs_while_idle_and_stops_at_close(
         log.close()
         await asyncio.wait_for(task, timeout=2)
     assert task.done() and task.exception() is None
+
+
+def test_verify_and_a_second_opener_see_consistent_snapshots_while_appending(
+    config: AuditConfig,
+) -> None:
+    import threading
+
+    log = AuditLog.open(replace(config, sign_every_n=7))
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        i = 0
+        try:
+            while not stop.is_set():
+                log.append_sync(entries(3, start=i))
+                i += 3
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    log.append_sync(entries(7))  # the first head, so the witness file exists
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        for _ in range(5):
+            report = verify_log(config.db_path, witness_files=[config.witness_path])
+            assert report.entries >= report.latest_head_size
+            AuditLog.open(config).close()  # e.g. `bastion audit export` while the agent runs
+    finally:
+        stop.set()
+        t.join()
+        log.close()
+    assert errors == []
+    assert verify_log(config.db_path, witness_files=[config.witness_path]).uncovered == 0
