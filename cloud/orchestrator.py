@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 
@@ -25,6 +26,12 @@ from cloud.providers import ChatProvider
 from cloud.resolve import resolve
 
 log = logging.getLogger("bastion.cloud")
+_UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9._:@-]")
+
+
+def safe_id(value: str) -> str:
+    """A caller-supplied id fit for a log line: no newlines or markup, at most 64 chars."""
+    return _UNSAFE_ID_CHARS.sub("_", value[:64]) or "-"
 
 
 class Orchestrator:
@@ -104,8 +111,8 @@ class Orchestrator:
         )
         log.info(
             "orchestrate request_id=%s tenant=%s mode=%s sections=%d panel=%d",
-            request.request_id,
-            request.tenant,
+            safe_id(request.request_id),
+            safe_id(request.tenant),
             request.mode.name,
             len(request.sections),
             len(panel),
@@ -117,7 +124,7 @@ class Orchestrator:
             self.metrics.record_calls(calls)
             log.info(
                 "orchestrate request_id=%s calls=%d failed=%d tokens=%d",
-                request.request_id,
+                safe_id(request.request_id),
                 len(calls),
                 sum(1 for c in calls if not c.ok),
                 budget.used,

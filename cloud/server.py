@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import traceback
 from typing import Any
 
 import grpc
@@ -40,7 +41,7 @@ from cloud.domain import (
     Outcome,
     Strategy,
 )
-from cloud.orchestrator import Orchestrator
+from cloud.orchestrator import Orchestrator, safe_id
 
 log = logging.getLogger("bastion.cloud")
 
@@ -170,14 +171,20 @@ class OrchestratorService(cloud_pb2_grpc.OrchestratorServicer):
             code, message = status_for(exc), str(exc)
             log.warning(
                 "orchestrate request_id=%s refused: %s %s",
-                request.request_id,
+                safe_id(request.request_id),
                 code.name,
                 type(exc).__name__,
             )
         except TimeoutError:
             code, message = grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded"
         except Exception as exc:
-            log.exception("orchestrate request_id=%s internal error", request.request_id)
+            # Frames only: an unexpected exception's message could quote request data.
+            log.error(
+                "orchestrate request_id=%s internal error %s\n%s",
+                safe_id(request.request_id),
+                type(exc).__name__,
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
             code, message = grpc.StatusCode.INTERNAL, f"internal error ({type(exc).__name__})"
         finally:
             self._in_flight -= 1

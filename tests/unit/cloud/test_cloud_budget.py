@@ -45,3 +45,12 @@ def test_unlimited_tenant_budget() -> None:
     budget = RequestBudget(10**9, "t", ledger)
     budget.settle(budget.reserve(10**8), 10**8)
     assert ledger.used("t") == 10**8
+
+
+def test_caller_ids_are_made_safe_for_log_lines() -> None:
+    from cloud.orchestrator import safe_id
+
+    assert safe_id("req-42.a:b@c") == "req-42.a:b@c"
+    assert safe_id("x\nFAKE LOG LINE") == "x_FAKE_LOG_LINE"
+    assert len(safe_id("a" * 500)) == 64
+    assert safe_id("") == "-"

@@ -149,3 +149,17 @@ def test_api_key_is_read_from_the_environment_and_kept_out_of_repr(
     )
     assert config.providers[0].api_key == "sk-live-secret"
     assert "sk-live-secret" not in repr(config)
+
+
+def test_client_cn_allowlist_needs_a_client_ca(tmp_path: Path) -> None:
+    (tmp_path / "s.crt").write_text("x")
+    (tmp_path / "s.key").write_text("x")
+    text = (
+        "listen: 127.0.0.1:0\ntls:\n  cert: s.crt\n  key: s.key\n"
+        "  allowed_client_cns: [agent]\nproviders:\n" + GOOD_PROVIDER
+    )
+    with pytest.raises(ConfigError, match=r"cloud.yaml:5: tls.allowed_client_cns: needs"):
+        load(tmp_path, text)
+    (tmp_path / "ca.crt").write_text("x")
+    config = load(tmp_path, text.replace("  allowed", "  client_ca: ca.crt\n  allowed"))
+    assert config.tls is not None and config.tls.allowed_client_cns == ("agent",)
