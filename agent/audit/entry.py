@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any
 
 from agent.domain import Category, EntityType
@@ -126,11 +127,13 @@ class AuditEntry:
         # make the numbers floats so JSON and CSV round trips are exact.
         object.__setattr__(self, "time", float(self.time))
         object.__setattr__(self, "latency_ms", float(self.latency_ms))
-        object.__setattr__(self, "entity_counts", dict(sorted(self.entity_counts.items())))
+        counts = dict(sorted(self.entity_counts.items()))
+        object.__setattr__(self, "entity_counts", MappingProxyType(counts))
         object.__setattr__(self, "rule_ids", tuple(self.rule_ids))
         object.__setattr__(self, "model_versions", tuple(self.model_versions))
         if self.destination is not None:
-            object.__setattr__(self, "destination", dict(sorted(self.destination.items())))
+            dest = dict(sorted(self.destination.items()))
+            object.__setattr__(self, "destination", MappingProxyType(dest))
 
     def _check_reason(self) -> None:
         r = self.reason

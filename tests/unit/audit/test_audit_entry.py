@@ -42,6 +42,8 @@ def test_containers_are_frozen_copies() -> None:
     rules.append("r2")
     assert e.entity_counts == {"PERSON": 1}
     assert e.rule_ids == ("r1",)
+    with pytest.raises(TypeError):
+        e.entity_counts["PERSON"] = 5  # type: ignore[index]
 
 
 def _base(**over: Any) -> dict[str, Any]:
