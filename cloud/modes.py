@@ -35,6 +35,10 @@ POSITIONS = (
     "Argue for the strongest alternative answer to the task.",
     "Argue as a sceptic: what do the sections fail to support?",
 )
+FINAL_ROUND = (
+    " This is the last round: after your rebuttal, give as ANSWER the answer you now think "
+    "the sections best support, even if it is not the position you were assigned."
+)
 DEBATE_JUDGE = "You judge a debate. Weigh the arguments on the evidence in the sections and decide."
 DRAFTER = "Draft an answer to the task from the sections."
 ATTACKER = (
@@ -145,6 +149,8 @@ async def debate(ctx: ModeContext) -> ModeResult:
             others = [c for c in previous if c.role != f"debater {i + 1}"]
             context = _earlier(others, "The other debaters' last arguments") if others else ""
             instruction = f"{position} Round {rnd} of {ctx.debate_rounds}; rebut the others."
+            if rnd == ctx.debate_rounds:
+                instruction += FINAL_ROUND
             jobs.append(Job(member, f"debater {i + 1}", ctx.messages(instruction, context), rnd))
         previous = _ok_or_fail(await ctx.dispatcher.ask_all(jobs), f"debate round {rnd}")
     verdict = await ctx.must(

@@ -205,8 +205,10 @@ async def test_debate_runs_rounds_then_the_strongest_judges(
     assert rounds.count(("debater 1", 1)) == 1 and rounds.count(("debater 3", 2)) == 1
     assert len(resp.outputs) == 7 and resp.outputs[-1].role == "judge"
     assert resp.outputs[-1].provider == "c"
-    second_round = vendor.requests_for("a")[1].user
-    assert "It is not." in second_round and "<<<OUTPUT debater 2 #" in second_round
+    second_round = vendor.requests_for("a")[1]
+    assert "It is not." in second_round.user and "<<<OUTPUT debater 2 #" in second_round.user
+    assert "last round" in second_round.system
+    assert "last round" not in vendor.requests_for("a")[0].system
     assert resp.answer == "yes"
 
 
