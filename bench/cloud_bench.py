@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import subprocess
@@ -185,7 +186,8 @@ def render(fanout: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     lines = [
         BEGIN,
         f"Measured by `python -m bench.cloud_bench` on {time.strftime('%Y-%m-%d')} "
-        "(2 shared cores; fake vendor in its own process on loopback).",
+        "(2 cores shared with other jobs, load average "
+        f"{os.getloadavg()[0]:.1f} at the end; fake vendor in its own process on loopback).",
         "",
         f"**Fan-out overhead, 5 providers (40-80 ms), {fanout['rounds']} rounds** (target < 5 ms):",
         "",
