@@ -4,6 +4,7 @@ demo path. Runs whenever the ``local-llm`` extra is installed; no fakes involved
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,7 +14,8 @@ from cloud.config import load_config
 from cloud.localmodel import LocalLLM, is_available
 from tests.fakes.cloud_setup import destination, request
 from tests.integration.cloud.conftest import serving
-from tests.integration.cloud.test_cloud_server import REPO
+
+REPO = Path(__file__).resolve().parents[3]
 
 pytestmark = [
     pytest.mark.llm,

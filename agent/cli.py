@@ -1,0 +1,172 @@
+"""``bastion agent serve`` and ``bastion route`` (a client that prints per-section decisions)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from bastion.errors import InvalidInput, UpstreamError
+
+MODES = ["sequential", "fusion", "debate", "red_team", "research"]
+RESOLUTIONS = [
+    "default",
+    "majority_vote",
+    "confidence_weighted",
+    "hierarchical",
+    "human_arbitration",
+]
+
+
+def register(sub: Any) -> None:
+    agent = sub.add_parser("agent", help="run the on-prem agent")
+    agent_sub = agent.add_subparsers(dest="agent_command", required=True, metavar="COMMAND")
+    serve = agent_sub.add_parser("serve", help="serve the EdgeAgent gRPC API")
+    serve.add_argument("--config", required=True, type=Path, help="agent YAML config")
+    serve.set_defaults(func=_serve)
+
+    route = sub.add_parser(
+        "route",
+        help="send documents to a running agent and print the per-section decisions",
+        description="A client: send each DOCUMENT (a UTF-8 text file) through Route and print "
+        "what left, what was withheld and why.",
+    )
+    route.add_argument(
+        "--config",
+        required=True,
+        type=Path,
+        help="agent YAML config (its listen address and TLS are used to connect)",
+    )
+    route.add_argument("documents", nargs="+", type=Path, metavar="DOCUMENT")
+    route.add_argument("--tenant", required=True)
+    route.add_argument("--jurisdiction", required=True, help="source jurisdiction, e.g. EU, UK, US")
+    route.add_argument("--instruction", default="Summarise the key points of these sections.")
+    route.add_argument("--mode", choices=MODES, default="fusion")
+    route.add_argument("--resolution", choices=RESOLUTIONS, default="default")
+    route.add_argument("--timeout", type=float, default=300.0, help="deadline in seconds")
+    route.add_argument("--json", action="store_true", help="print one JSON object per document")
+    route.add_argument("--token", default=None, help="bearer token (else $BASTION_TOKEN)")
+    route.set_defaults(func=_route)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from agent.config import load_agent_config
+    from agent.service import create_server
+
+    config = load_agent_config(args.config)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+
+    async def run() -> None:
+        server, port = await create_server(config)
+        print(
+            f"bastion agent listening on {config.listen_host}:{port}", file=sys.stderr, flush=True
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        print("bastion agent draining", file=sys.stderr, flush=True)
+        await server.stop(grace=10.0)
+        print("bastion agent stopped", file=sys.stderr, flush=True)
+
+    asyncio.run(run())
+    return 0
+
+
+def _route(args: argparse.Namespace) -> int:
+    import os
+
+    import grpc
+
+    from agent.config import load_agent_config
+    from bastion.wire.v1 import agent_pb2, agent_pb2_grpc, common_pb2
+
+    config = load_agent_config(args.config)
+    # A wildcard listen address is reached through localhost.
+    wildcard = config.listen_host in ("0.0.0.0", "::")  # noqa: S104
+    target = f"{'localhost' if wildcard else config.listen_host}:{config.listen_port}"
+    token = args.token or os.environ.get("BASTION_TOKEN")
+    mode = args.mode.upper()  # enum value names, as protobuf accepts them
+    resolution = (
+        "RESOLUTION_UNSPECIFIED" if args.resolution == "default" else args.resolution.upper()
+    )
+
+    async def run() -> int:
+        if config.tls is not None:
+            creds = grpc.ssl_channel_credentials(
+                root_certificates=config.tls.ca.read_bytes() if config.tls.ca else None
+            )
+            channel = grpc.aio.secure_channel(target, creds)
+        else:
+            channel = grpc.aio.insecure_channel(target)
+        stub = agent_pb2_grpc.EdgeAgentStub(channel)  # type: ignore[no-untyped-call]
+        metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        async with channel:
+            for path in args.documents:
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+                request = agent_pb2.RouteRequest(
+                    document=agent_pb2.Document(
+                        tenant=args.tenant,
+                        document_id=path.stem,
+                        source_jurisdiction=args.jurisdiction,
+                        text=data,
+                    ),
+                    task=common_pb2.Task(
+                        instruction=args.instruction, mode=mode, resolution=resolution
+                    ),
+                )
+                try:
+                    response = await stub.Route(request, timeout=args.timeout, metadata=metadata)
+                except grpc.aio.AioRpcError as exc:
+                    raise UpstreamError(
+                        f"{path.name}: {exc.code().name}: {exc.details()}"
+                    ) from None
+                _print_route(path, response, as_json=args.json)
+        return 0
+
+    return asyncio.run(run())
+
+
+def _print_route(path: Path, r: Any, *, as_json: bool) -> None:
+    from google.protobuf.json_format import MessageToDict
+
+    if as_json:
+        print(json.dumps({"document": path.name, **MessageToDict(r)}, sort_keys=True))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(
+        title=f"{path.name}  ->  {r.status}   policy {r.policy_version[:19]}", title_justify="left"
+    )
+    for col in ("#", "heading", "category", "entities", "action", "rules", "status", "destination"):
+        table.add_column(col, overflow="fold")
+    for s in r.sections:
+        entities = ", ".join(f"{k}:{v}" for k, v in sorted(s.entity_counts.items())) or "-"
+        table.add_row(
+            str(s.index),
+            (s.heading or "")[:28],
+            s.category,
+            entities,
+            s.action,
+            ",".join(s.rule_ids),
+            s.status,
+            f"{s.destination.name} ({s.destination.region})" if s.destination.name else "-",
+        )
+    console.print(table)
+    if r.answer:
+        console.print(f"[bold]answer[/bold] (agreement {r.agreement:.2f}):")
+        console.print(r.answer.strip()[:1200], markup=False, highlight=False)
+    if r.injection_findings:
+        console.print(f"[yellow]injection findings:[/yellow] {len(r.injection_findings)}")
+    console.print(f"audit entries: {len(r.audit_entry_ids)}\n")
