@@ -29,8 +29,11 @@ class AuditPaths:
     witness: Path | None
 
     def require_db(self) -> Path:
+        """The database path; it must exist (no command here creates a log)."""
         if self.db is None:
             raise InvalidInput("no audit database: give --db or --config with audit.path")
+        if not self.db.exists():
+            raise AuditError(f"audit database {self.db} does not exist")
         return self.db
 
     def require_key(self) -> Path:

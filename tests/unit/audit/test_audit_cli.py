@@ -168,3 +168,20 @@ def test_every_audit_subcommand_is_documented() -> None:
     text = DOCS.read_text()
     for name in names:
         assert f"bastion audit {name}" in text, name
+
+
+def test_commands_never_create_a_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key = tmp_path / "k"
+    SigningKey.load_or_create(key)
+    db = tmp_path / "missing.db"
+    for argv in (
+        ("rotate-key", "--db", str(db), "--key", str(key), "--witness", str(tmp_path / "w")),
+        (
+            *("export", "--db", str(db), "--key", str(key), "--witness", str(tmp_path / "w")),
+            *("--tenant", "t", "--since", "2026-01-01", "--until", "2027-01-01"),
+            *("--out", str(tmp_path / "e")),
+        ),
+    ):
+        code, _, err = _run(capsys, *argv)
+        assert code == 2 and "does not exist" in err
+    assert not db.exists()
