@@ -184,6 +184,7 @@ def evaluate(gold: Sequence[Sample], preds: Sequence[Prediction]) -> dict[str, A
     strict = {t: [0, 0, 0, 0] for t in ENTITY_TYPES}  # tp_pred, n_pred, tp_gold, n_gold
     loose = {t: [0, 0, 0, 0] for t in ENTITY_TYPES}
     leak_chars = total_chars = leaked_values = total_values = 0
+    leaked_by_type: Counter[str] = Counter()
     for sample, pred in zip(gold, preds, strict=True):
         g_spans = list(sample.spans)
         p_spans = [s for s in pred.spans if s[2] in strict]
@@ -202,11 +203,12 @@ def evaluate(gold: Sequence[Sample], preds: Sequence[Prediction]) -> dict[str, A
         for s, e, _ in p_spans:
             covered[s:e] = b"\x01" * (e - s)
         redacted = normalise(redact(sample.text, p_spans))
-        for s, e, _ in g_spans:
+        for s, e, etype in g_spans:
             for i in range(s, e):
                 if not sample.text[i].isspace():
                     total_chars += 1
                     leak_chars += not covered[i]
+                    leaked_by_type[etype] += not covered[i]
             value = normalise(sample.text[s:e])
             total_values += 1
             leaked_values += len(value.strip()) > 0 and value in redacted
@@ -219,6 +221,7 @@ def evaluate(gold: Sequence[Sample], preds: Sequence[Prediction]) -> dict[str, A
     out["leak_chars"] = leak_chars / total_chars if total_chars else 0.0
     out["leak_values"] = leaked_values / total_values if total_values else 0.0
     out["leak"] = max(out["leak_chars"], out["leak_values"])
+    out["leaked_chars_by_type"] = {t: n for t, n in leaked_by_type.most_common() if n}
     if all(p.category is not None for p in preds):
         out["category"] = category_metrics(
             [s.category for s in gold], [str(p.category) for p in preds]
@@ -638,6 +641,7 @@ def render(
             out.append(f"| {name} | {cells} | {conf} |")
         out.append("")
     out += ["### Notes", ""]
+    out += [f"- {n}" for n in error_notes(runs)]
     out += [f"- {n}" for n in notes]
     out += [
         "- Definitions: strict = same type and IoU >= 0.5 (one-to-one); any-overlap = a gold "
@@ -657,6 +661,36 @@ def render(
         "",
     ]
     return "\n".join(out)
+
+
+def error_notes(runs: dict[str, SystemRun]) -> list[str]:
+    """Where the main engine's errors are, computed (so the notes stay true on every run)."""
+    main = runs.get("bastion-onnx-int8") or runs.get("bastion-openvino-int8")
+    if main is None or not main.metrics:
+        return []
+    m = main.metrics
+    per = m["per_type"]
+    fps = sorted(
+        ((v["n_pred"] - round(v["p"] * v["n_pred"]), t) for t, v in per.items()), reverse=True
+    )
+    fns = sorted(
+        ((v["n_gold"] - round(v["r"] * v["n_gold"]), t) for t, v in per.items()), reverse=True
+    )
+    leaks = ", ".join(f"{t} {n}" for t, n in list(m["leaked_chars_by_type"].items())[:6])
+    out = [
+        f"{main.name} strict false positives by type: "
+        + ", ".join(f"{t} {n}" for n, t in fps[:6] if n),
+        f"{main.name} strict misses by type (wrong extent or type counts as a miss): "
+        + ", ".join(f"{t} {n}" for n, t in fns[:6] if n),
+        f"{main.name} unredacted gold characters by type: {leaks or 'none'}",
+    ]
+    cat = m.get("category")
+    if cat:
+        out.append(
+            f"{main.name} category confusions (gold->predicted): "
+            + ", ".join(f"{k} ({v})" for k, v in cat["top_confusions"])
+        )
+    return out
 
 
 def write_docs(section: str) -> None:
