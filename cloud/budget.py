@@ -46,6 +46,10 @@ class TenantLedger:
     def used(self, tenant: str) -> int:
         return self._window(tenant).used
 
+    def reserved(self, tenant: str) -> int:
+        """Tokens held by calls in flight (0 when the tenant is idle)."""
+        return self._window(tenant).reserved
+
     def reserve(self, tenant: str, tokens: int) -> None:
         w = self._window(tenant)
         if self.limit and w.used + w.reserved + tokens > self.limit:

@@ -112,18 +112,22 @@ class Dispatcher:
         """
         usable, skipped = self.chain(job.member)
         errors = list(skipped)
+        last_failure: ModelCall | None = None
         for provider in usable:
             role = job.role if provider.name == job.member.name else f"{job.role} (fallback)"
             reserved = self.budget.reserve(self._reservation(job.messages))
             started = self._clock()
+            spent = 0
             try:
                 completion = await provider.complete(job.messages, max_tokens=self.max_tokens)
+                spent = completion.prompt_tokens + completion.completion_tokens
             except ProviderFailed as exc:
-                self.budget.settle(reserved, 0)
                 errors.append(str(exc))
-                self.calls.append(self._failure(job, provider.config, role, str(exc)))
+                last_failure = self._failure(job, provider.config, role, str(exc))
+                self.calls.append(last_failure)
                 continue
-            self.budget.settle(reserved, completion.prompt_tokens + completion.completion_tokens)
+            finally:  # also on cancellation (deadline): never leak a tenant reservation
+                self.budget.settle(reserved, spent)
             call = ModelCall(
                 provider=provider.name,
                 model=provider.config.model,
@@ -140,10 +144,10 @@ class Dispatcher:
             self.calls.append(call)
             return call
         summary = "; ".join(errors) or "no eligible provider"
-        if not usable:
+        if last_failure is None:
             self.calls.append(self._failure(job, job.member, job.role, summary))
         elif skipped:  # say on the record why no fallback was tried
-            self.calls[-1].error += "; " + "; ".join(skipped)
+            last_failure.error += "; " + "; ".join(skipped)
         return self._failure(job, job.member, job.role, summary)
 
     @staticmethod
