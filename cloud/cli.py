@@ -44,6 +44,7 @@ def _serve(args: argparse.Namespace) -> int:
         threads=local.threads,
         model_path=local.model_path,
         startup_timeout_s=local.startup_timeout_s,
+        context_tokens=local.context_tokens,
     ) as llm:
         logging.getLogger("bastion.cloud").info("local model ready at %s", llm.base_url)
         asyncio.run(serve(config.with_local_base_url(llm.base_url), grace=args.grace))

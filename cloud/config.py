@@ -134,6 +134,7 @@ class LocalModelSettings:
     threads: int = 1
     model_path: Path | None = None
     startup_timeout_s: float = 120.0
+    context_tokens: int = 8192  # SmolLM2's trained context; longer prompts are refused
 
 
 @dataclass(frozen=True)
@@ -403,11 +404,12 @@ def load_config(path: str | Path) -> CloudConfig:
         **{k: _positive_int(cfg, f"limits.{k}", getattr(d, k)) for k in Limits.__dataclass_fields__}
     )
 
-    cfg.check_known("local_model", {"threads", "model_path", "startup_timeout_s"})
+    cfg.check_known("local_model", {"threads", "model_path", "startup_timeout_s", "context_tokens"})
     local = LocalModelSettings(
         threads=_positive_int(cfg, "local_model.threads", 1),
         model_path=cfg.path_value("local_model.model_path"),
         startup_timeout_s=_non_negative(cfg, "local_model.startup_timeout_s", 120.0),
+        context_tokens=_positive_int(cfg, "local_model.context_tokens", 8192),
     )
     metrics: MetricsSettings | None = None
     if cfg.has("metrics"):

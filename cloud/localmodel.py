@@ -79,7 +79,7 @@ class LocalLLM:
         model_path: Path | None = None,
         port: int | None = None,
         startup_timeout_s: float = 120.0,
-        context_tokens: int = 2048,
+        context_tokens: int = 8192,
     ) -> LocalLLM:
         """Start the server and wait until it answers; ModelError if it cannot."""
         if importlib.util.find_spec("llama_cpp") is None:
