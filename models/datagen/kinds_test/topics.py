@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from models.datagen.ctx import Ctx
 from models.datagen.kind import SentenceGen
+from models.datagen.kinds_test.local import local_sentence
 from models.datagen.kinds_test.topics_extra import EXTRA
 from models.datagen.sample import CATEGORIES
 
@@ -371,6 +372,8 @@ assert set(TOPICS) == set(CATEGORIES)
 
 
 def say(c: Ctx, category: str) -> None:
+    if c.chance(0.15) and local_sentence(c, category):
+        return
     c.pick_fresh(TOPICS[category])(c)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from models.datagen.ctx import Ctx
 from models.datagen.kind import SentenceGen
+from models.datagen.kinds_train.local import local_sentence
 from models.datagen.kinds_train.topics_extra import EXTRA
 from models.datagen.sample import CATEGORIES
 
@@ -236,9 +237,8 @@ def conf_supplier(c: Ctx) -> None:
 def fin_card(c: Ctx) -> None:
     c.t(c.choice(("The customer ", "Cardholder ", "Our client "))).person(0)
     c.t(c.choice((" disputed a charge on card ", " reported card ", " asked us to block card ")))
-    c.card().t(c.choice((" (exp. ", ", expiry "))).t(
-        f"{c.rng.randint(1, 12):02d}/{c.rng.randint(26, 31)}"
-    ).t(").")
+    expiry = f"{c.rng.randint(1, 12):02d}/{c.rng.randint(26, 31)}"
+    c.card().t(c.choice((f" (exp. {expiry}).", f", expiry {expiry}.", ".")))
 
 
 def fin_iban(c: Ctx) -> None:
@@ -261,11 +261,13 @@ def fin_kyc(c: Ctx) -> None:
 
 def fin_ssn(c: Ctx) -> None:
     if c.locale == "en_GB":
-        c.t("National Insurance number ").nino().t(" supplied for the ISA application of ").person(
-            0
-        ).t(".")
-    else:
+        c.t("National Insurance number ").nino().t(" supplied for the ISA application of ")
+        c.person(0).t(".")
+    elif c.locale == "en_US":
         c.t("The applicant ").person(0).t(" gave SSN ").ssn().t(" for the credit check.")
+    else:
+        c.t("The applicant ").person(0).t(c.choice((" showed passport ", " gave ID document ")))
+        c.passport().t(" for the credit check.")
 
 
 def fin_loan(c: Ctx) -> None:
@@ -557,7 +559,9 @@ assert set(TOPICS) == set(CATEGORIES)
 
 
 def say(c: Ctx, category: str) -> None:
-    """One topical sentence for ``category``."""
+    """One topical sentence for ``category`` (sometimes in the locale's own language)."""
+    if c.chance(0.2) and local_sentence(c, category):
+        return
     c.pick_fresh(TOPICS[category])(c)
 
 

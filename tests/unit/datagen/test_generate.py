@@ -188,15 +188,21 @@ def test_git_hashes_and_uuids_are_never_secrets() -> None:
                 assert not (hexrun.match(value) and len(value) in (7, 36, 40, 64)), s.id
 
 
+BIRTH_CUES = (
+    *("born", "birth", "dob", "d.o.b.", "geboren", "geb.", "geburtsdatum", "geboortedatum"),
+    *("né", "née", "naissance", "nacido", "nacimiento", "nato", "nascita"),
+)
+
+
 def test_birth_dates_have_birth_context() -> None:
     cue = re.compile(r"born|birth|dob|d\.o\.b", re.IGNORECASE)
 
     def near_cue(text: str) -> bool:  # sentence noise may put a typo into the cue word
-        words = re.findall(r"[a-z.]+", text.lower())
+        words = re.findall(r"[\w.]+", text.lower())
         return any(
             difflib.SequenceMatcher(None, w, target).ratio() >= 0.75
             for w in words
-            for target in ("born", "birth", "dob", "d.o.b.")
+            for target in BIRTH_CUES
         )
 
     for s in split("train") + split("test"):

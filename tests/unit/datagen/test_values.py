@@ -112,3 +112,35 @@ def test_name_parts(name: str, last: str, first: str | None) -> None:
 def test_ascii_fold_for_email_local_parts() -> None:
     assert ascii_fold("Gérard") == "Gerard"
     assert ascii_fold("Weiß") == "Weiss"
+
+
+@pytest.mark.parametrize("module", ["kinds_train", "kinds_test"])
+def test_every_local_language_template_renders_with_exact_spans(module: str) -> None:
+    import importlib
+
+    from models.datagen.ctx import Ctx
+    from models.datagen.slots import render
+
+    local = importlib.import_module(f"models.datagen.{module}.local").LOCAL
+    assert set(local) == {"de_DE", "fr_FR", "nl_NL", "es_ES", "it_IT"}
+    for locale, pools in local.items():
+        assert len(pools) == 7
+        for templates in pools.values():
+            for template in templates:
+                fake = Faker(locale)
+                fake.seed_instance(1)
+                c = Ctx(random.Random(1), fake, locale, adversarial=0.0, noise=0.0)
+                render(c, template)
+                text = c.doc.text
+                assert "{" not in text and "}" not in text
+                for start, end, _ in c.doc.spans:
+                    assert text[start:end] == text[start:end].strip() != ""
+
+
+def test_unknown_slot_is_an_error() -> None:
+    from models.datagen.ctx import Ctx
+    from models.datagen.slots import render
+
+    c = Ctx(random.Random(1), Faker("en_US"), "en_US", adversarial=0.0, noise=0.0)
+    with pytest.raises(ValueError, match="unknown slot"):
+        render(c, "hello {NAME}")
