@@ -17,6 +17,12 @@ _MAX_HEADING_CHARS = 80
 
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s+\S")
 _NUMBERED_HEADING = re.compile(r"(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[A-Z]\.)\s+[A-Z][^.!?]*")
+# "Item 3: Press release", "Article 12 - Termination", "Schedule 2", "Annex B: Prices"
+_LABELLED_HEADING = re.compile(
+    r"(?:Item|Section|Article|Clause|Part|Schedule|Annex|Appendix|Exhibit|Chapter|Agenda item)"
+    r"\s+(?:\d+(?:\.\d+)*|[IVXLC]+|[A-Z])\b[.:)]?(?:\s*[-:\u2013]?\s*[A-Z][^.!?]*)?",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]?\s+")
 
 
@@ -26,7 +32,7 @@ def _is_heading(line: str) -> bool:
         return False
     if _MARKDOWN_HEADING.match(s):
         return True
-    if _NUMBERED_HEADING.fullmatch(s):
+    if _NUMBERED_HEADING.fullmatch(s) or _LABELLED_HEADING.fullmatch(s):
         return True
     letters = [c for c in s if c.isalpha()]
     if len(letters) >= 3 and all(c.isupper() for c in letters) and not s.endswith((".", ",")):

@@ -28,6 +28,15 @@ MEMO_SECRETS = [
     "earn-out clause",  # privileged advice: must stay local
 ]
 
+LETTER = (ROOT / "examples" / "documents" / "acme-law" / "engagement-letter.txt").read_text()
+LETTER_SECRETS = [
+    "Sophie van der Berg",
+    "sophie [at] vanderberg [dot] nl",
+    "vanderberg",
+    "02/05/1984",
+    "Keizersgracht 123",
+]
+
 pytestmark = pytest.mark.slow
 
 
@@ -67,6 +76,17 @@ def test_route_sends_only_what_policy_allows_and_nothing_identifying(stack: Stac
     received = b"\n".join(stack.proxy.bodies[before:])
     assert received, "the providers were called"
     for value in MEMO_SECRETS:
+        assert value.encode() not in received, f"{value!r} reached a provider"
+
+
+def test_obfuscated_and_personal_details_never_reach_a_provider(stack: Stack) -> None:
+    before = len(stack.proxy.bodies)
+    doc = _doc(LETTER, document_id="letter-1")
+    r = stack.stub.Route(agent_pb2.RouteRequest(document=doc, task=_task()), timeout=300)
+    assert any(s.status == "SENT" for s in r.sections)
+    received = b"\n".join(stack.proxy.bodies[before:])
+    assert received
+    for value in LETTER_SECRETS:
         assert value.encode() not in received, f"{value!r} reached a provider"
 
 

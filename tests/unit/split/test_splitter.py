@@ -51,3 +51,24 @@ def test_sections_partition_the_document(text: str, target: int) -> None:
     assert [s.index for s in sections] == list(range(len(sections)))
     assert all(s.end - s.start <= target for s in sections)
     assert all(s.start < s.end for s in sections)
+
+
+def test_labelled_headings_such_as_agenda_items_start_sections() -> None:
+    text = (
+        "BOARD MINUTES\n\nItem 1: Quarterly results\nMargin fell.\n\n"
+        "Item 2: Personnel matter\nA disciplinary case.\n\nArticle 12 - Termination\nEnds.\n"
+    )
+    headings = [s.heading for s in split_document(text)]
+    assert headings == [
+        "BOARD MINUTES",
+        "Item 1: Quarterly results",
+        "Item 2: Personnel matter",
+        "Article 12 - Termination",
+    ]
+
+
+def test_a_sentence_starting_with_item_is_not_a_heading() -> None:
+    text = "Notes\n\nItem 4 was discussed at length. The board agreed.\n"
+    assert [s.heading for s in split_document(text)] == [
+        "",
+    ] or len(split_document(text)) == 1
