@@ -42,6 +42,7 @@ import multiprocessing as mp
 import os
 import re
 import sys
+import tempfile
 import time
 import traceback
 from collections import Counter
@@ -320,8 +321,10 @@ def prepare_engine(
 
 
 def fp32_candidates(models_dir: Path) -> list[Path]:
-    names = ("section.fp32.onnx", "section.onnx", "section.f32.onnx")
-    dirs = (models_dir, ROOT / "models" / "build", ROOT / "build" / "models")
+    """Where an FP32 export may be: the artifacts folder, or ``bastion models build``'s work
+    directory (``$TMPDIR/bastion-models``), fused graph first."""
+    names = ("section.fp32.fused.onnx", "section.fp32.onnx")
+    dirs = (models_dir, Path(tempfile.gettempdir()) / "bastion-models", ROOT / "models" / "build")
     return [d / n for d in dirs for n in names if (d / n).is_file()]
 
 
@@ -663,6 +666,21 @@ def render(
     return "\n".join(out)
 
 
+def breakdown(
+    samples: Sequence[Sample], preds: Sequence[Prediction], key: Callable[[Sample], str]
+) -> dict[str, dict[str, float]]:
+    """Strict F1, any-overlap recall and leak per group of samples (locale, kind)."""
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(samples):
+        groups.setdefault(key(s), []).append(i)
+    out: dict[str, dict[str, float]] = {}
+    for name in sorted(groups):
+        idx = groups[name]
+        m = evaluate([samples[i] for i in idx], [preds[i] for i in idx])
+        out[name] = {"f1": m["strict"]["f1"], "r_any": m["any"]["r"], "leak": m["leak"]}
+    return out
+
+
 def error_notes(runs: dict[str, SystemRun]) -> list[str]:
     """Where the main engine's errors are, computed (so the notes stay true on every run)."""
     main = runs.get("bastion-onnx-int8") or runs.get("bastion-openvino-int8")
@@ -684,6 +702,14 @@ def error_notes(runs: dict[str, SystemRun]) -> list[str]:
         + ", ".join(f"{t} {n}" for n, t in fns[:6] if n),
         f"{main.name} unredacted gold characters by type: {leaks or 'none'}",
     ]
+    for label in ("by_locale", "by_kind"):
+        groups = m.get(label, {})
+        worst = sorted(groups.items(), key=lambda kv: -kv[1]["leak"])[:5]
+        if worst:
+            out.append(
+                f"{main.name} highest leak {label.replace('_', ' ')}: "
+                + ", ".join(f"{k} {_pct(v['leak'])} (F1 {v['f1']:.2f})" for k, v in worst)
+            )
     cat = m.get("category")
     if cat:
         out.append(
@@ -767,6 +793,14 @@ def main(argv: list[str] | None = None) -> int:
     ]
     fp32_paths = [args.fp32] if args.fp32 else fp32_candidates(ROOT / "models" / "artifacts")
     if fp32_paths:
+        manifest = ROOT / "models" / "artifacts" / "manifest.json"
+        stale = (
+            manifest.is_file() and fp32_paths[0].stat().st_mtime < manifest.stat().st_mtime - 600
+        )
+        notes.append(
+            f"FP32 model: {fp32_paths[0]}"
+            + (" (older than the INT8 manifest: may be from another build)" if stale else "")
+        )
         factories.append(("bastion-fp32", lambda: prepare_fp32(fp32_paths[0], texts, args.batch)))
     else:
         notes.append("bastion-fp32 skipped: no FP32 ONNX model found (pass --fp32 PATH)")
@@ -810,6 +844,8 @@ def main(argv: list[str] | None = None) -> int:
     for run in runs.values():
         if run.predictions is not None:
             run.metrics = evaluate(samples, run.predictions)
+            run.metrics["by_locale"] = breakdown(samples, run.predictions, lambda s: s.locale)
+            run.metrics["by_kind"] = breakdown(samples, run.predictions, lambda s: s.kind)
         by_name[run.name] = run
         print(
             f"{run.name}: {run.sections_per_s:.1f} sections/s, {run.chars_per_s:,.0f} chars/s"
