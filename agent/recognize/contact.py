@@ -8,7 +8,7 @@ import re
 
 from agent.domain import EntityType
 from agent.recognize.financial import IBAN_PREFIX, REFERENCE_NUMBER_WORDS
-from agent.recognize.pattern import Pattern, PatternRecognizer
+from agent.recognize.pattern import Pattern, PatternRecognizer, variants
 
 
 def _email_check(value: str) -> bool | None:
@@ -87,21 +87,23 @@ def phone() -> PatternRecognizer:
         EntityType.PHONE_NUMBER,
         [
             # +44 20 7946 0958, +49 (0)30 1234567, +1-202-555-0143, +33 1 23 45 67 89
-            Pattern("international +", rf"(?<![\w+])\+[1-9]\d{{0,2}}(?:[ .\-]?\(0\))?"
+            Pattern("international +", rf"(?=\+)(?<![\w+])\+[1-9]\d{{0,2}}(?:[ .\-]?\(0\))?"
                     rf"(?:[ .\-]?\(?\d{{1,5}}\)?){{1,5}}{right}", 0.75),
             # 0044 20 7946 0958
-            Pattern("international 00", rf"{left}00[1-9]\d{{0,2}}(?:[ .\-]?\(0\))?"
+            Pattern("international 00", rf"(?=00){left}00[1-9]\d{{0,2}}(?:[ .\-]?\(0\))?"
                     rf"(?:[ .\-]?\d{{1,5}}){{2,5}}{right}", 0.45),
             # US: (202) 555-0143, 202-555-0143, 202.555.0143, 1-800-555-0199
-            Pattern("us separated", rf"{left}(?:1[ .\-])?(?:\(\d{{3}}\)[ ]?|\d{{3}}[.\-])"
+            Pattern("us separated", rf"(?=[(\d]){left}(?:1[ .\-])?(?:\(\d{{3}}\)[ ]?|\d{{3}}[.\-])"
                     rf"\d{{3}}[.\-]\d{{4}}{right}", 0.6),
             # 202 555 0143 (also IT mobile 333 123 4567, ES 612 345 678): needs context
-            Pattern("spaced, no trunk 0", rf"{left}[2-9]\d{{2}}(?: \d{{2,4}}){{2,3}}{right}", 0.3),
+            Pattern("spaced, no trunk 0",
+                    rf"(?=[2-9]){left}[2-9]\d{{2}}(?: \d{{2,4}}){{2,3}}{right}",
+                    0.3),
+            # 3801662871 with a cue ("call 3801662871")
+            Pattern("plain digits", rf"(?=[1-9]){left}[1-9]\d{{9,10}}{right}", 0.2),
             # UK 020 7946 0958 / 07700 900123, DE 030 12345678 / (089) 123456 / 0170-1234567,
             # FR 01 23 45 67 89, NL 020-1234567 / 06-12345678, IT 06 1234 5678
-            # 3801662871 with a cue ("call 3801662871")
-            Pattern("plain digits", rf"{left}[1-9]\d{{9,10}}{right}", 0.2),
-            Pattern("national trunk 0", rf"{left}(?:\(0\d{{1,4}}\)|0\d{{1,4}})"
+            Pattern("national trunk 0", rf"(?=[(0]){left}(?:\(0\d{{1,4}}\)|0\d{{1,4}})"
                     rf"(?:{_SEP}?\d{{2,8}}){{1,4}}{right}", 0.5),
         ],
         context=PHONE_CONTEXT,
@@ -128,13 +130,11 @@ def ip_address() -> PatternRecognizer:
         "ip_address",
         EntityType.IP_ADDRESS,
         [
-            Pattern("ipv4", r"(?<![\w.])(?<!::ffff:)(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)", 0.6),
-            Pattern(
-                "ipv6",
-                r"(?<![\w:])(?=[0-9A-Fa-f]*:[0-9A-Fa-f]*:)[0-9A-Fa-f:]{2,39}"
-                r"(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:.])",
-                0.6,
-            ),
+            variants("ip address", [
+                ("v4", r"(?<![\w.])(?<!::ffff:)(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)", 0.6),
+                ("v6", r"(?<![\w:])(?=[0-9A-Fa-f]*:[0-9A-Fa-f]*:)[0-9A-Fa-f:]{2,39}"
+                       r"(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:.])", 0.6),
+            ]),
         ],
         context=(
             "ip", "ip address", "ipv4", "ipv6", "address", "host", "server", "gateway",

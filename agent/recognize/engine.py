@@ -40,10 +40,15 @@ _JOIN_WINDOW = 160
 # or a shape a line break cannot fake. A phone number or date glued from a date and the
 # time on the next line ("Log opened 01/12/2023\n05:47") is not.
 _JOINABLE_TYPES = frozenset({EntityType.EMAIL_ADDRESS, EntityType.IP_ADDRESS, EntityType.SECRET})
+# types whose recognizers validate a check digit (only those may be kept from a join)
+_CHECKSUM_TYPES = frozenset({EntityType.CREDIT_CARD, EntityType.IBAN_CODE, EntityType.UK_NHS})
 
 
-def _may_span_lines(c: Candidate) -> bool:
-    return c.validated or c.type in _JOINABLE_TYPES
+def _may_span_lines(c: Candidate, text: str) -> bool:
+    if c.validated or c.type in _JOINABLE_TYPES:
+        return True
+    # an international number ("+33\n634 878 268") has a shape a join cannot fake
+    return c.type == EntityType.PHONE_NUMBER and text.startswith("+", c.start)
 
 
 def _is_strong(c: Candidate) -> bool:
@@ -135,6 +140,12 @@ class PatternEngine:
             raise ConfigError(f"min_score must be in [0, 1], got {min_score}")
         self.recognizers = tuple(recognizers)
         self.min_score = min_score
+        # a second scan around joined line breaks runs only what may be kept from it
+        self._join_recognizers = tuple(
+            r
+            for r in self.recognizers
+            if r.entity_types & (_JOINABLE_TYPES | _CHECKSUM_TYPES | {EntityType.PHONE_NUMBER})
+        )
 
     @classmethod
     def default(cls) -> PatternEngine:
@@ -183,20 +194,28 @@ class PatternEngine:
         joined = join_lines(view)
         if joined is not None:
             for lo, hi in _windows(joined):
-                found = self._scan(joined, lo, hi, crossing_joins_only=True)
-                candidates.extend(c for c in found if _may_span_lines(c))
+                found = self._scan(
+                    joined, lo, hi, crossing_joins_only=True, recognizers=self._join_recognizers
+                )
+                candidates.extend(c for c in found if _may_span_lines(c, text))
         candidates = [c for c in candidates if c.score >= self.min_score]
         resolved = _merge_same_type(_suppress_weaker_overlaps(candidates))
         resolved.sort(key=lambda c: (c.start, c.end, c.type.value))
         return [c.to_entity() for c in resolved]
 
     def _scan(
-        self, view: NormalizedText, lo: int, hi: int, *, crossing_joins_only: bool
+        self,
+        view: NormalizedText,
+        lo: int,
+        hi: int,
+        *,
+        crossing_joins_only: bool,
+        recognizers: Sequence[PatternRecognizer] | None = None,
     ) -> list[Candidate]:
         text = view.text if (lo, hi) == (0, len(view.text)) else view.text[lo:hi]
         found: list[Candidate] = []
         scan = ScanText(text)
-        for recognizer in self.recognizers:
+        for recognizer in self.recognizers if recognizers is None else recognizers:
             for c in recognizer.find(scan):
                 start, end = c.start + lo, c.end + lo
                 if crossing_joins_only and not view.crosses_join(start, end):

@@ -32,28 +32,33 @@ _CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|3[0689]|6")
 
 
 def _card_check(value: str) -> bool | None:
-    digits = re.sub(r"[ \-]", "", value)
+    digits = re.sub(r"\s|-", "", value)
     if not 13 <= len(digits) <= 19 or not _CARD_PREFIX.match(digits):
         return False
     return luhn_valid(digits)
 
 
+_S = r"(?:[ \-]|\r?\n)?"  # a group separator
+
+
 def credit_card() -> PatternRecognizer:
     # a comma is a CSV delimiter, not part of an amount: 13+ digits never group by three
-    edge_l, edge_r = r"(?<![\w\-./])", r"(?![\w\-]|[./]\d)"
+    # (a look-ahead on the first digit first: most positions fail before the look-behind)
+    edge_l, edge_r = r"(?=\d)(?<![\w\-./])", r"(?![\w\-]|[./]\d)"
     return PatternRecognizer(
         "credit_card",
         EntityType.CREDIT_CARD,
         [
             # each length its own pattern: "4111 1111 1111 1111 202" must still yield the
             # valid 16 digits when the 19 fail Luhn
-            Pattern("grouped 4-4-4-4", rf"{edge_l}\d{{4}}([ \-]?)\d{{4}}\1\d{{4}}\1\d{{4}}"
+            # (a line break may stand for a separator: "4111 1111\n1111 1111")
+            Pattern("grouped 4-4-4-4", rf"{edge_l}\d{{4}}{_S}\d{{4}}{_S}\d{{4}}{_S}\d{{4}}"
                     rf"{edge_r}", 0.5),
-            Pattern("grouped 4-4-4-4-3", rf"{edge_l}\d{{4}}([ \-]?)\d{{4}}\1\d{{4}}\1\d{{4}}"
-                    rf"\1\d{{3}}{edge_r}", 0.5),
-            Pattern("grouped 4-4-4-1..3", rf"{edge_l}\d{{4}}([ \-]?)\d{{4}}\1\d{{4}}\1\d{{1,3}}"
+            Pattern("grouped 4-4-4-4-3", rf"{edge_l}\d{{4}}{_S}\d{{4}}{_S}\d{{4}}{_S}\d{{4}}"
+                    rf"{_S}\d{{3}}{edge_r}", 0.5),
+            Pattern("grouped 4-4-4-1..3", rf"{edge_l}\d{{4}}{_S}\d{{4}}{_S}\d{{4}}{_S}\d{{1,3}}"
                     rf"{edge_r}", 0.5),
-            Pattern("amex 4-6-5", rf"{edge_l}3[47]\d{{2}}([ \-]?)\d{{6}}\1\d{{5}}{edge_r}", 0.5),
+            Pattern("amex 4-6-5", rf"{edge_l}3[47]\d{{2}}{_S}\d{{6}}{_S}\d{{5}}{edge_r}", 0.5),
             Pattern("plain 13-19", rf"{edge_l}\d{{13,19}}{edge_r}", 0.4),
         ],
         context=CARD_CONTEXT,

@@ -6,9 +6,9 @@ from agent.domain import EntityType
 from agent.recognize.checksums import nhs_valid, nino_valid, ssn_valid
 from agent.recognize.contact import PHONE_CONTEXT
 from agent.recognize.financial import REFERENCE_NUMBER_WORDS
-from agent.recognize.pattern import Pattern, PatternRecognizer
+from agent.recognize.pattern import Pattern, PatternRecognizer, variants
 
-_L, _R = r"(?<![\w\-./])", r"(?![\w\-]|[./]\d)"
+_L, _R = r"(?=\d)(?<![\w\-./])", r"(?![\w\-]|[./]\d)"
 
 
 def _ssn_check(value: str) -> bool | None:
@@ -22,9 +22,11 @@ def us_ssn() -> PatternRecognizer:
         "us_ssn",
         EntityType.US_SSN,
         [
-            Pattern("ssn dashed", rf"{_L}\d{{3}}-\d{{2}}-\d{{4}}{_R}", 0.5),
-            Pattern("ssn spaced or dotted", rf"{_L}\d{{3}}([ .])\d{{2}}\1\d{{4}}{_R}", 0.3),
-            Pattern("ssn plain", rf"{_L}\d{{9}}{_R}", 0.2),
+            variants("ssn", [
+                ("dashed", rf"{_L}\d{{3}}-\d{{2}}-\d{{4}}{_R}", 0.5),
+                ("spaced", rf"{_L}\d{{3}}(?P<sep>[ .])\d{{2}}(?P=sep)\d{{4}}{_R}", 0.3),
+                ("plain", rf"{_L}\d{{9}}{_R}", 0.2),
+            ]),
         ],
         context=(
             "ssn", "social security", "social security number", "social security no",
@@ -42,8 +44,11 @@ def uk_nhs() -> PatternRecognizer:
         "uk_nhs",
         EntityType.UK_NHS,
         [
-            Pattern("nhs 3-3-4", rf"{_L}\d{{3}}([ \-])\d{{3}}\1\d{{4}}{_R}", 0.3),
-            Pattern("nhs plain", rf"{_L}\d{{10}}{_R}", 0.2),
+            variants("nhs number", [
+                # a line break may stand for a separator: "886 613\n2292"
+                ("grouped", rf"{_L}\d{{3}}(?:[ \-]|\r?\n)\d{{3}}(?:[ \-]|\r?\n)\d{{4}}{_R}", 0.3),
+                ("plain", rf"{_L}\d{{10}}{_R}", 0.2),
+            ]),
         ],
         context=(
             "nhs", "nhs number", "nhs no", "national health service", "chi number", "patient",

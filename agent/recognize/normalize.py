@@ -23,6 +23,7 @@ Two views exist:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,85 +61,136 @@ _PLAIN_EMAIL = re.compile(
 )
 _PLAIN_DOT = re.compile(r"[ \t]+(?:dot|DOT|Dot)[ \t]+")
 
-# An identifier broken across a line: alphanumerics either side of a newline, optionally
-# with a hyphen before it. Leading spaces on the next line go too.
-_LINE_BREAK = re.compile(
-    r"(?<=[A-Za-z0-9])-?[ \t]*\r?\n[ \t]*(?=[A-Za-z0-9])"
-    # "lara15@\njerez.es", "10.155\n.111.107": the break right after or before a @ or .
-    r"|(?<=[A-Za-z0-9]@)[ \t]*\r?\n[ \t]*(?=[A-Za-z0-9])"
-    r"|(?<=[A-Za-z0-9])[ \t]*\r?\n[ \t]*(?=[@.][A-Za-z0-9])"
-)
+# An identifier broken across a line: alphanumerics either side of a newline (with an
+# optional hyphen before it), or "lara15@\njerez.es", "10.155\n.111.107". Found from
+# each newline outwards: a regex starting with a look-behind would try every position.
+_H_SPACE = " \t"
+
+
+def _is_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _line_break_edit(text: str, newline: int) -> tuple[int, int] | None:
+    """The range to delete so that the line break at ``newline`` joins two tokens."""
+    left = newline
+    if left > 0 and text[left - 1] == "\r":
+        left -= 1
+    while left > 0 and text[left - 1] in _H_SPACE:
+        left -= 1
+    right = newline + 1
+    while right < len(text) and text[right] in _H_SPACE:
+        right += 1
+    if left == 0 or right >= len(text):
+        return None
+    before, after = text[left - 1], text[right]
+    if _is_alnum(after):
+        if _is_alnum(before):
+            return left, right
+        if before == "-" and left > 1 and _is_alnum(text[left - 2]):
+            return left - 1, right  # a hyphenated break: the hyphen goes too
+        if before == "@" and left > 1 and _is_alnum(text[left - 2]):
+            return left, right
+        if before == "." and left > 1 and text[left - 2].isdigit() and after.isdigit():
+            return left, right  # "192.168.\n105.238"
+        return None
+    if after in "@." and _is_alnum(before) and right + 1 < len(text) and _is_alnum(text[right + 1]):
+        return left, right
+    return None
+
+
 _TOKEN_CHARS = re.compile(r"[^\s]*")
 
 
 @dataclass(frozen=True, slots=True)
-class NormalizedText:
-    """``text`` plus, per character, the original ``[start, end)`` it came from.
+class _Pieces:
+    """How one pass turned its input into its output, as runs: output run ``k`` starts at
+    ``out[k]`` and comes from input ``[lo[k], hi[k])``; a kept run maps character by
+    character, a replacement maps every character to the whole replaced range."""
 
-    ``starts``/``ends`` are ``None`` when nothing changed (the common case, kept cheap).
-    ``joins`` holds the normalised offsets where a line break was removed.
+    out: tuple[int, ...]
+    lo: tuple[int, ...]
+    hi: tuple[int, ...]
+    kept: tuple[bool, ...]
+
+    def char(self, i: int) -> tuple[int, int]:
+        k = bisect_right(self.out, i) - 1
+        if self.kept[k]:
+            pos = self.lo[k] + i - self.out[k]
+            return pos, pos + 1
+        return self.lo[k], self.hi[k]
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    """``text`` plus the map of each of its characters to the original ``[start, end)``.
+
+    A view made from another view (``parent``) maps through it. Nothing is stored per
+    character: the map is a list of runs, searched per span (a span costs a bisection,
+    a text costs nothing until a span is mapped). ``joins`` holds the normalised offsets
+    where a line break was removed.
     """
 
     original: str
     text: str
-    starts: Sequence[int] | None = None
-    ends: Sequence[int] | None = None
+    parent: NormalizedText | None = None
+    pieces: _Pieces | None = None
     joins: tuple[int, ...] = ()
 
     @property
     def is_identity(self) -> bool:
-        return self.starts is None
+        return self.pieces is None and (self.parent is None or self.parent.is_identity)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """The original span covering normalised characters ``start`` .. ``end - 1``."""
         if not 0 <= start < end <= len(self.text):
             raise ValueError(f"span [{start}, {end}) outside the normalised text")
-        if self.starts is None or self.ends is None:
-            return start, end
-        return self.starts[start], self.ends[end - 1]
+        if self.pieces is not None:
+            start, end = self.pieces.char(start)[0], self.pieces.char(end - 1)[1]
+        if self.parent is not None:
+            return self.parent.to_original(start, end)
+        return start, end
+
+    @property
+    def starts(self) -> list[int]:
+        """Original start of every character (for inspection and tests; O(n))."""
+        return [self.to_original(i, i + 1)[0] for i in range(len(self.text))]
+
+    @property
+    def ends(self) -> list[int]:
+        """Original end of every character (for inspection and tests; O(n))."""
+        return [self.to_original(i, i + 1)[1] for i in range(len(self.text))]
 
     def crosses_join(self, start: int, end: int) -> bool:
         """True when the normalised span contains a removed line break."""
         return any(start < j < end for j in self.joins)
 
 
-def _apply_edits(
-    text: str, edits: Sequence[tuple[int, int, str]]
-) -> tuple[str, list[int], list[int]]:
-    """Replace sorted, non-overlapping ``(start, end, replacement)`` ranges.
+def _apply_edits(text: str, edits: Sequence[tuple[int, int, str]]) -> tuple[str, _Pieces]:
+    """Replace sorted, non-overlapping ``(start, end, replacement)`` ranges."""
+    parts: list[str] = []
+    out: list[int] = []
+    lo: list[int] = []
+    hi: list[int] = []
+    kept: list[bool] = []
+    pos = length = 0
 
-    Every output character maps to the original range it came from: kept characters to
-    themselves, replacement characters to the whole replaced range.
-    """
-    pieces: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    pos = 0
+    def run(start: int, end: int, piece: str, is_kept: bool) -> None:
+        nonlocal length
+        if piece:
+            out.append(length)
+            lo.append(start)
+            hi.append(end)
+            kept.append(is_kept)
+            parts.append(piece)
+            length += len(piece)
+
     for start, end, replacement in edits:
-        if start > pos:
-            pieces.append(text[pos:start])
-            starts.extend(range(pos, start))
-            ends.extend(range(pos + 1, start + 1))
-        pieces.append(replacement)
-        starts.extend([start] * len(replacement))
-        ends.extend([end] * len(replacement))
+        run(pos, start, text[pos:start], True)
+        run(start, end, replacement, False)
         pos = end
-    if pos < len(text):
-        pieces.append(text[pos:])
-        starts.extend(range(pos, len(text)))
-        ends.extend(range(pos + 1, len(text) + 1))
-    return "".join(pieces), starts, ends
-
-
-def _compose(
-    view: NormalizedText, text: str, starts: list[int], ends: list[int], joins: tuple[int, ...]
-) -> NormalizedText:
-    """A view of ``view.original`` whose map goes through ``view``'s own map."""
-    if view.starts is not None and view.ends is not None:
-        outer_starts, outer_ends = view.starts, view.ends
-        starts = [outer_starts[s] for s in starts]
-        ends = [outer_ends[e - 1] for e in ends]
-    return NormalizedText(view.original, text, starts, ends, joins)
+    run(pos, len(text), text[pos:], True)
+    return "".join(parts), _Pieces(tuple(out), tuple(lo), tuple(hi), tuple(kept))
 
 
 def _char_edits(text: str) -> list[tuple[int, int, str]]:
@@ -168,45 +220,56 @@ def normalize(text: str) -> NormalizedText:
     """The character-level and ``[at]``/``[dot]`` view of ``text`` (see module doc)."""
     view = NormalizedText(text, text)
     if _CHAR_TRIGGER.search(text):
-        new_text, starts, ends = _apply_edits(text, _char_edits(text))
-        view = NormalizedText(text, new_text, starts, ends)
+        new_text, pieces = _apply_edits(text, _char_edits(text))
+        view = NormalizedText(text, new_text, None, pieces)
     if _TOKEN_TRIGGER.search(view.text) or _PLAIN_TRIGGER.search(view.text):
         edits = _at_dot_edits(view.text)
         if edits:
-            new_text, starts, ends = _apply_edits(view.text, edits)
-            view = _compose(view, new_text, starts, ends, ())
+            new_text, pieces = _apply_edits(view.text, edits)
+            view = NormalizedText(text, new_text, _parent(view), pieces)
     return view
+
+
+def _parent(view: NormalizedText) -> NormalizedText | None:
+    return None if view.is_identity else view
 
 
 def _token_looks_like_identifier(text: str, start: int, end: int) -> bool:
     """Whether the token glued by removing ``text[start:end]`` could be an identifier.
 
     Wrapped prose (``well-\\nknown``, ``the\\nquick``) is not worth a second scan; tokens
-    with a digit, an ``@``, an underscore or a long run of characters are.
+    with a digit (``1234\\n5698``, ``Admi\\nn169``), an ``@`` or ``_``, or a long run of
+    characters (a token) are.
     """
     left = start
     while left > 0 and not text[left - 1].isspace():
         left -= 1
     right_match = _TOKEN_CHARS.match(text, end)
     right = right_match.end() if right_match else end
-    token = text[left:start] + text[end:right]
-    if any(c.isdigit() or c in "@_" for c in token):
+    before, after = text[left:start], text[end:right]
+    if any(c.isdigit() for c in before + after):
         return True
-    return len(token) >= 20
+    if any(c in "@_" for c in before + after):
+        return True
+    return len(before) + len(after) >= 20
 
 
 def join_lines(view: NormalizedText) -> NormalizedText | None:
     """``view`` with identifier-breaking line breaks removed, or ``None`` if there are none."""
+    text = view.text
     edits: list[tuple[int, int, str]] = []
-    for m in _LINE_BREAK.finditer(view.text):
-        if _token_looks_like_identifier(view.text, m.start(), m.end()):
-            edits.append((m.start(), m.end(), ""))
+    newline = text.find("\n")
+    while newline != -1:
+        span = _line_break_edit(text, newline)
+        if span is not None and _token_looks_like_identifier(text, *span):
+            edits.append((span[0], span[1], ""))
+        newline = text.find("\n", newline + 1)
     if not edits:
         return None
-    new_text, starts, ends = _apply_edits(view.text, edits)
+    new_text, pieces = _apply_edits(view.text, edits)
     joins: list[int] = []
     removed = 0
     for start, end, _ in edits:
         joins.append(start - removed)
         removed += end - start
-    return _compose(view, new_text, starts, ends, tuple(joins))
+    return NormalizedText(view.original, new_text, _parent(view), pieces, tuple(joins))

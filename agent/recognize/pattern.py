@@ -36,7 +36,6 @@ entities.
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -55,22 +54,40 @@ _NUMERIC_REGION = re.compile(
     r"(?<!\S)(?:[A-Z]{1,5}\s+){0,2}\S*\d\S*(?:\s+(?:\S*\d\S*|[A-Z]{1,5}[.,;:)]*(?!\S)))*"
 )
 _REGION_GAP = 16
-_PUNCTUATION_TO_SPACE = str.maketrans(
-    {c: " " for c in string.punctuation + string.whitespace + "’‘“”«»–—\u00a0"}
-)
+# letters of the Latin scripts Bastion's locales use (anything else splits a run)
+_LETTER_RUN = re.compile(r"[a-zß-öø-ÿ]+")
 DEFAULT_CONTEXT_BOOST = 0.35
 DEFAULT_CONTEXT_WINDOW = 40
 
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
-    """A named regex; ``group`` selects the entity span inside the match."""
+    """A named regex; ``group`` selects the entity span inside the match.
+
+    ``variants``: several shapes in one regex (one scan instead of several), each a named
+    group with its own score; the first group that took part in the match decides.
+    """
 
     name: str
     regex: str
     score: float
     group: int | str = 0
     flags: int = 0
+    variants: tuple[tuple[str, float], ...] = ()
+
+    def score_of(self, m: re.Match[str]) -> float:
+        for group, score in self.variants:
+            if m.start(group) != -1:
+                return score
+        return self.score
+
+
+def variants(name: str, shapes: Sequence[tuple[str, str, float]], flags: int = 0) -> Pattern:
+    """One ``Pattern`` from ``(group name, regex, score)`` shapes, tried in order."""
+    regex = "|".join(f"(?P<{group}>{shape})" for group, shape, _ in shapes)
+    return Pattern(
+        name, regex, max(s for *_, s in shapes), 0, flags, tuple((g, s) for g, _, s in shapes)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,14 +131,13 @@ class ScanText:
     """A text plus what several recognizers need from it, computed once: its lower-cased
     form (for case-insensitive word searches) and its numeric regions."""
 
-    __slots__ = ("_cells", "_lower", "_regions", "_spaced", "_tokens", "text")
+    __slots__ = ("_cells", "_lower", "_regions", "_words", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._lower: str | None = None
         self._regions: list[tuple[int, int]] | None = None
-        self._spaced: str | None = None
-        self._tokens: frozenset[str] | None = None
+        self._words: frozenset[str] | None = None
         self._cells: CellIndex | None = None
 
     @property
@@ -133,19 +149,12 @@ class ScanText:
         return self._lower or None
 
     @property
-    def spaced(self) -> str | None:
-        """``" " + lower + " "`` with punctuation and whitespace as spaces, so that
-        ``spaced.find(" dear ")`` finds whole words only (offsets shifted by one)."""
-        if self._spaced is None and self.lower is not None:
-            self._spaced = " " + self.lower.translate(_PUNCTUATION_TO_SPACE) + " "
-        return self._spaced
-
-    @property
-    def tokens(self) -> frozenset[str]:
-        """The distinct words of ``spaced`` (an absent word needs no search)."""
-        if self._tokens is None:
-            self._tokens = frozenset(self.spaced.split()) if self.spaced is not None else None
-        return self._tokens or frozenset()
+    def words(self) -> frozenset[str]:
+        """The distinct letter runs of the lower-cased text: an anchor word whose first run
+        is absent needs no search."""
+        if self._words is None:
+            self._words = frozenset(_LETTER_RUN.findall(self.lower or self.text.lower()))
+        return self._words
 
     @property
     def cells(self) -> CellIndex:
@@ -198,10 +207,9 @@ class _AnchorIndex:
         self.anchor = anchor
         self._words = tuple(sorted({w.lower() for w in anchor.words}, key=len, reverse=True))
         self._fallback = re.compile(_word_alternation(self._words), re.IGNORECASE)
-        # whole words are looked up as " word " in ScanText.spaced
-        keys = ((" " + w.translate(_PUNCTUATION_TO_SPACE).strip() + " ") for w in self._words)
-        self._keys = tuple(
-            (k, k.split()[0]) for k in sorted({k for k in keys if k.strip()}, key=len, reverse=True)
+        # a whole word is looked for only when its first letter run occurs in the text
+        self._firsts = tuple(
+            (w, m.group() if m else None) for w in self._words for m in [_LETTER_RUN.search(w)]
         )
 
     def spans(self, scan: ScanText) -> list[tuple[int, int]]:
@@ -214,19 +222,10 @@ class _AnchorIndex:
                 if not whole or _whole_word(scan.text, *m.span()):
                     best[m.start()] = m.end()
             return sorted(best.items())
-        if whole and scan.spaced is not None:
-            spaced, present = scan.spaced, scan.tokens
-            for key, first in self._keys:
-                if first not in present:
-                    continue
-                pos = spaced.find(key)
-                while pos != -1:
-                    end = pos + len(key) - 2  # pos is the word's start in the original
-                    if best.get(pos, -1) < end:
-                        best[pos] = end
-                    pos = spaced.find(key, pos + 1)
-            return sorted(best.items())
-        for word in self._words:
+        present = scan.words if whole else None
+        for word, first in self._firsts:
+            if present is not None and first is not None and first not in present:
+                continue
             pos = low.find(word)
             while pos != -1:
                 end = pos + len(word)
@@ -374,7 +373,7 @@ class PatternRecognizer:
         span = self.adjust(scan.text, *m.span(pattern.group))
         if span is None or span[0] >= span[1]:
             return None
-        return self._score(scan, span[0], span[1], pattern.score)
+        return self._score(scan, span[0], span[1], pattern.score_of(m))
 
     def _score(self, scan: ScanText, start: int, end: int, base: float) -> Candidate | None:
         verdict = self.validate(scan.text[start:end])

@@ -16,6 +16,13 @@ from agent.recognize.pattern import Anchor, Pattern, PatternRecognizer
 _END = r"(?![A-Za-z0-9_\-])"
 
 
+_VENDOR_PREFIXES = (
+    "akia", "asia", "agpa", "aida", "aroa", "aipa", "anpa", "anva", "ghp_", "gho_", "ghu_",
+    "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "https://hooks.slack.com", "sk_live_",
+    "rk_live_", "sk_test_", "rk_test_", "aiza", "sk-", "sg.", "npm_", "eyj",
+)  # fmt: skip
+
+
 def cloud_tokens() -> PatternRecognizer:
     """Tokens whose vendor prefix makes them unmistakable."""
     return PatternRecognizer(
@@ -42,8 +49,8 @@ def cloud_tokens() -> PatternRecognizer:
             Pattern("jwt", r"(?<![\w\-])eyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\."
                     r"[A-Za-z0-9_\-]{10,}", 0.95),
         ],
-        prefilter=r"AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|gh[pousr]_|github_pat_|glpat-|xox"
-        r"|hooks\.slack|_live_|_test_|AIza|sk-|SG\.|npm_|eyJ",
+        # every pattern starts with its vendor prefix: try them only where one occurs
+        anchor=Anchor(_VENDOR_PREFIXES, reach=4000, leads=True, whole_words=False),
     )  # fmt: skip
 
 
@@ -183,6 +190,12 @@ def _looks_like_a_password(value: str) -> bool | None:
     return False
 
 
+_LOGIN_WORDS = (
+    "credentials", "login", "log-in", "zugangsdaten", "anmeldedaten", "identifiants",
+    "credenciales", "credenziali", "inloggegevens",
+)  # fmt: skip
+
+
 def prose_secrets() -> PatternRecognizer:
     """Passwords and tokens written in sentences: "login is qa_user, password Falcon139$",
     "pw for the test tenant is Monkey223", "the wifi key is Tiger1981", "token 9f8e...",
@@ -197,9 +210,16 @@ def prose_secrets() -> PatternRecognizer:
                 r"(?P<v>[^\s\"'”’]{4,128}?)(?=[\"'”’]?[.,;)]*(?:\s|$))",
                 0.85,
                 group="v",
-            )
+            ),
+            Pattern(
+                "login: user / password",
+                rf"(?i:{'|'.join(_LOGIN_WORDS)})[ \t]*:?[ \t]*[^\s/]{{1,64}}[ \t]*/[ \t]*"
+                r"(?P<v>[^\s\"'”’]{4,128}?)(?=[\"'”’]?[.,;)]*(?:\s|$))",
+                0.85,
+                group="v",
+            ),
         ],
-        anchor=Anchor(_PROSE_KEYS, reach=220, leads=True),
+        anchor=Anchor(_PROSE_KEYS + _LOGIN_WORDS, reach=220, leads=True),
         validator=_looks_like_a_password,
     )
 

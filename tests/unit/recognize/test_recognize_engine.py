@@ -70,6 +70,15 @@ _FULLWIDTH_EMAIL = "ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ"
         (_FULLWIDTH_EMAIL, EntityType.EMAIL_ADDRESS, _FULLWIDTH_EMAIL),
         ("token ghp_\u200bABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", EntityType.SECRET,
          "ghp_\u200bABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+        ("NHS 886 613\n2292, seen today", EntityType.UK_NHS, "886 613\n2292"),
+        ("card 4111 1111\n1111 1111 on file", EntityType.CREDIT_CARD, "4111 1111\n1111 1111"),
+        ("failed on 192.168.\n105.238 with exit code 2", EntityType.IP_ADDRESS,
+         "192.168.\n105.238"),
+        ("login is qa_user, password Admi\nn169\n", EntityType.SECRET, "Admi\nn169"),
+        ("tel +33\n634 878 268", EntityType.PHONE_NUMBER, "+33\n634 878 268"),
+        ("Contact: s_hubel at knappe dot de", EntityType.EMAIL_ADDRESS, "s_hubel at knappe dot de"),
+        ("Incident commander: Lara <lara15@\njerez.es>", EntityType.EMAIL_ADDRESS,
+         "lara15@\njerez.es"),
     ],
 )  # fmt: skip
 def test_obfuscated_forms_are_found_at_original_offsets(
@@ -79,6 +88,35 @@ def test_obfuscated_forms_are_found_at_original_offsets(
     assert len(found) == 1
     assert text[found[0].start : found[0].end] == original
     assert found[0].start == text.index(original)
+
+
+def test_a_date_and_the_time_on_the_next_line_are_not_a_phone(engine: PatternEngine) -> None:
+    assert spans(engine, "--- Log opened 01/12/2023\n05:47 <Cecile> hi") == []
+
+
+def test_csv_columns_give_their_cells_context(engine: PatternEngine) -> None:
+    text = (
+        "patient_name,hospital_number,birth_date,gp_phone\n"
+        '"Flavia Togliatti","24339913","1950-08-08","0224 051 805"\n'
+        '"C. Hill","989-242\n144","Sep 1, 1968","301-272-6941"\n'
+        '"Jeremiah Pacheco","KH2278340","Mar 8, 1972","0827 113 424"\n'
+        "Morgan, Stephen,29403309,3/19/1946,+1-213-526-2452\n"
+    )
+    found = spans(engine, text)
+    for value, kind in [
+        ("24339913", EntityType.MEDICAL_RECORD_NUMBER),
+        ("1950-08-08", EntityType.DATE_OF_BIRTH),
+        ("KH2278340", EntityType.MEDICAL_RECORD_NUMBER),
+        ("Mar 8, 1972", EntityType.DATE_OF_BIRTH),
+        ("29403309", EntityType.MEDICAL_RECORD_NUMBER),
+        ("3/19/1946", EntityType.DATE_OF_BIRTH),
+    ]:
+        assert (kind, value) in found
+
+
+def test_a_date_column_that_is_not_a_birth_date_stays_a_date(engine: PatternEngine) -> None:
+    text = "invoice_no,invoice_date,amount\n10023,12/03/1985,120.00\n"
+    assert [t for t, _ in spans(engine, text)] == []
 
 
 def test_wrapped_prose_does_not_create_entities(engine: PatternEngine) -> None:
