@@ -21,7 +21,7 @@ from agent.batching import MicroBatcher
 from agent.detect import DetectionEngine
 from agent.domain import Category, DocumentRequest, EntityType, Section, SectionAnalysis
 from agent.egress import EgressChecker
-from agent.escalate import CloudClient
+from agent.escalate import CloudClient, CloudUnavailable
 from agent.metrics import AgentMetrics
 from agent.policy import PolicyEngine
 from agent.policy.base import Action, Decision, Destination, RedactionMethod, SectionFacts
@@ -39,7 +39,8 @@ WITHHELD_REVIEW = "WITHHELD_REVIEW"
 WITHHELD_EGRESS = "WITHHELD_EGRESS"
 WITHHELD_NO_DESTINATION = "WITHHELD_NO_DESTINATION"
 WITHHELD_CLOUD_UNAVAILABLE = "WITHHELD_CLOUD_UNAVAILABLE"
-NOT_SENT_NO_CLOUD = "WITHHELD_NO_CLOUD"
+WITHHELD_CLOUD_REFUSED = "WITHHELD_CLOUD_REFUSED"
+WITHHELD_NO_CLOUD = "WITHHELD_NO_CLOUD"
 
 
 def sha256_hex(data: str | bytes) -> str:
@@ -221,7 +222,7 @@ class Pipeline:
                 continue
             names = {d.name for d in decision.destinations}
             if self.cloud is None:
-                out.status, out.reason = NOT_SENT_NO_CLOUD, "no cloud tier is configured"
+                out.status, out.reason = WITHHELD_NO_CLOUD, "no cloud tier is configured"
                 withheld_values += values
                 continue
             if not names or (common is not None and not (common & names)):
@@ -297,9 +298,14 @@ class Pipeline:
                 self.metrics.cloud_seconds.labels("error").observe(
                     time.perf_counter() - cloud_started
                 )
+                outage = isinstance(exc, CloudUnavailable)
                 for o in sendable:
-                    o.status = WITHHELD_CLOUD_UNAVAILABLE
-                    o.reason = "cloud tier unavailable; answered with the local result only"
+                    o.status = WITHHELD_CLOUD_UNAVAILABLE if outage else WITHHELD_CLOUD_REFUSED
+                    o.reason = (
+                        "cloud tier unavailable; answered with the local result only"
+                        if outage
+                        else "cloud tier refused the request; answered with the local result only"
+                    )
                 post_entries.append(
                     self._entry(
                         req, "cloud_call", action="send", status="FAILED", reason=_safe_reason(exc)
@@ -485,6 +491,7 @@ def _safe_reason(exc: BaseException) -> str:
 
 __all__ = [
     "SENT",
+    "WITHHELD_CLOUD_REFUSED",
     "WITHHELD_CLOUD_UNAVAILABLE",
     "WITHHELD_EGRESS",
     "WITHHELD_NO_DESTINATION",

@@ -14,7 +14,9 @@ from agent.escalate.breaker import CircuitBreaker
 from bastion.errors import UpstreamError
 from bastion.wire.v1 import cloud_pb2
 
-_RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED}
+# Only an outage is retried; RESOURCE_EXHAUSTED (a budget or the tier's in-flight bound) is
+# an answer, and retrying it would only spend the deadline.
+_RETRYABLE = {grpc.StatusCode.UNAVAILABLE}
 
 
 class CloudUnavailable(UpstreamError):

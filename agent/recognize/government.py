@@ -112,8 +112,11 @@ def passport() -> PatternRecognizer:
     )  # fmt: skip
 
 
-def _has_letter(value: str) -> bool | None:
-    return None if any(c.isalpha() for c in value) else False
+def _identity_number(value: str) -> bool | None:
+    # letters required; a valid NINO in a "national id" column is a NINO
+    if not any(c.isalpha() for c in value) or nino_valid(value):
+        return False
+    return None
 
 
 def national_id() -> PatternRecognizer:
@@ -135,5 +138,5 @@ def national_id() -> PatternRecognizer:
         ),
         context_required=True,
         no_digits_between=True,
-        validator=_has_letter,
+        validator=_identity_number,
     )  # fmt: skip
