@@ -99,3 +99,21 @@ def test_benchmark_runs_end_to_end_on_patterns(tmp_path: Path) -> None:
     m = result["patterns"]["metrics"]
     assert 0 < m["strict"]["p"] <= 1 and 0 < m["any"]["r"] <= 1
     assert result["patterns"]["sections_per_s"] > 0
+
+
+def test_presidio_runs_offline_in_two_processes_and_keeps_order() -> None:
+    pytest.importorskip("presidio_analyzer")
+    texts = [
+        "Please write to jane.doe@example.com about the invoice.",
+        "Nothing to see here at all.",
+        "Call Mr John Smith on +44 20 7946 0958 tomorrow.",
+        "The server 10.1.2.3 rebooted.",
+    ]
+    run = bench.presidio_run(texts, 2)
+    assert run.predictions is not None and len(run.predictions) == 4
+    types = [{t for _, _, t in p.spans} for p in run.predictions]
+    assert "EMAIL_ADDRESS" in types[0]
+    assert "IP_ADDRESS" in types[3]
+    assert "PERSON" in types[2]
+    assert all(t in bench.PRESIDIO_MAP.values() for ts in types for t in ts)
+    assert run.seconds > 0
