@@ -54,6 +54,7 @@ class Ctx:
         self.people: list[str] = []
         self.orgs: list[str] = []
         self.used: set[str] = set()  # sentence generators already used (by name)
+        self.casual = False  # chat style: names sometimes typed in lower case
 
     # -- randomness helpers -----------------------------------------------------------
     def chance(self, p: float) -> bool:
@@ -138,6 +139,8 @@ class Ctx:
             elif not short and self.chance(0.4):
                 self.t(self.choice(("Mr ", "Ms ", "Dr ", "Mrs ", "Mr. ", "Ms. ")))
             name = brief
+        if self.casual and self.chance(0.4):
+            name = name.lower()
         return self.e("PERSON", name)
 
     def org_name(self, index: int | None = None, flavour: str = "any") -> str:

@@ -169,6 +169,7 @@ def compose_file(c: Ctx, category: str) -> None:
 
 def irc_log(c: Ctx, category: str) -> None:
     nicks = [c.person_name(i) for i in range(c.rng.randint(2, 4))]
+    c.casual = c.chance(0.3)
     c.t(f"--- Log opened {c.neg.event_date()}").nl()
     for _ in range(c.rng.randint(3, 8)):
         i = c.rng.randrange(len(nicks))

@@ -135,6 +135,7 @@ def email_thread(c: Ctx, category: str) -> None:
 def chat_export(c: Ctx, category: str) -> None:
     _heading(c, ("#general export", "Teams chat", "WhatsApp export", "Slack #ops"), 0.5)
     names = [c.person_name(i) for i in range(c.rng.randint(2, 3))]
+    c.casual = c.chance(0.3)
     for _ in range(c.rng.randint(3, 7)):
         i = c.rng.randrange(len(names))
         hh, mm = c.rng.randint(7, 22), c.rng.randint(0, 59)
