@@ -209,6 +209,11 @@ class Ctx:
             return self.ssn()
         if self.locale == "en_GB":
             return self.nino()
+        r = self.rng.random()  # expats and cross-border files carry US/UK numbers too
+        if r < 0.2:
+            return self.ssn()
+        if r < 0.4:
+            return self.nino()
         return self.passport()
 
 

@@ -206,7 +206,7 @@ def wire_instruction(c: Ctx, category: str) -> None:
 def prescription(c: Ctx, category: str) -> None:
     c.org(0, "hospital").t(" - outpatient pharmacy").nl()
     c.t("Patient: ").person(0).t(" | born ").dob().t(" | ").mrn().nl()
-    if c.locale == "en_GB" or c.chance(0.3):
+    if c.locale == "en_GB" or c.chance(0.5):
         c.t("NHS No ").nhs().nl()
     c.t("Prescriber: ").person(1).nl(2)
     block(c, category, c.rng.randint(2, 4))

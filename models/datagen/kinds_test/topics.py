@@ -277,7 +277,7 @@ def hea_mental(c: Ctx) -> None:
 def hea_identifiers(c: Ctx) -> None:
     c.t(c.choice(("Patient identifiers - ", "Identifiers: "))).t("hosp. no. ").mrn()
     c.t(", d.o.b. ").dob()
-    if c.locale == "en_GB" or c.chance(0.3):
+    if c.locale == "en_GB" or c.chance(0.5):
         c.t(", NHS ").nhs()
     c.t(".")
 

@@ -311,7 +311,7 @@ def clinical_note(c: Ctx, category: str) -> None:
     opener = c.choice(("  DOB: ", ", born ", " (DOB "))
     c.t("Patient: ").person(0).t(opener).dob().t(")" if "(" in opener else "").nl()
     c.t(c.choice(("Hospital no: ", "MRN: ", "Record: "))).mrn().nl()
-    if c.locale == "en_GB" or c.chance(0.3):
+    if c.locale == "en_GB" or c.chance(0.5):
         c.t("NHS: ").nhs().nl()
     c.t("Consultant: ").person(1).t(", ").org(0, "hospital").nl(2)
     paragraph(c, category, c.rng.randint(2, 5))

@@ -386,7 +386,7 @@ def hea_dx(c: Ctx) -> None:
 
 def hea_ids(c: Ctx) -> None:
     c.t("MRN ").mrn().t(c.choice((", DOB ", ", born ", ", date of birth "))).dob()
-    if c.locale == "en_GB" or c.chance(0.25):
+    if c.locale == "en_GB" or c.chance(0.5):
         c.t(", NHS no. ").nhs()
     c.t(".")
 

@@ -307,3 +307,12 @@ def test_cli_writes_detect_input_and_gold(tmp_path: Path) -> None:
     assert [set(x) for x in lines] == [{"id", "text"}] * 12
     assert gold == generate("test", 12, 7)
     assert [x["text"] for x in lines] == [g.text for g in gold]
+
+
+def test_cli_stats(capsys: pytest.CaptureFixture[str]) -> None:
+    from models.datagen.__main__ import main
+
+    assert main(["--split", "test", "--n", "30", "--seed", "2", "--stats"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("30 sections")
+    assert "entity types:" in out and "categories:" in out and "locales:" in out
