@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agent.audit import AuditConfig, AuditEntry, AuditLog
 from agent.audit.merkle import CompactRange, hash_leaf
@@ -215,3 +218,32 @@ def test_deep_verification_rejects_a_leaf_that_is_not_a_valid_entry(built: Audit
     # deep verification names the entry itself first.
     with pytest.raises(VerificationFailed, match="entry 39"):
         verify_log(built.db_path, deep=True)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_altered_byte_of_any_signed_entry_is_caught(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    d = tmp_path_factory.mktemp("prop")
+    cfg = AuditConfig(d / "a.db", d / "k", d / "w.jsonl", sign_every_n=4)
+    size = data.draw(st.integers(min_value=1, max_value=30))
+    with AuditLog.open(cfg, clock=FakeClock()) as log:
+        for start in range(0, size, 3):
+            log.append_sync(entries(min(3, size - start), start=start))
+    victim = data.draw(st.integers(min_value=0, max_value=size - 1))
+    conn = attacker(cfg.db_path)
+    (leaf,) = conn.execute("SELECT leaf FROM entries WHERE id = ?", (victim,)).fetchone()
+    pos = data.draw(st.integers(min_value=0, max_value=len(leaf) - 1))
+    bit = data.draw(st.integers(min_value=0, max_value=7))
+    forged = bytearray(leaf)
+    forged[pos] ^= 1 << bit
+    conn.execute("UPDATE entries SET leaf = ? WHERE id = ?", (bytes(forged), victim))
+    _rebuild_state(conn)  # the careful attacker: every stored hash and the state redone
+    conn.close()
+    with pytest.raises(VerificationFailed) as info:
+        verify_log(cfg.db_path, witness_files=[cfg.witness_path])
+    lo, hi = (int(x) for x in re.search(r"entries (\d+)\.\.(\d+)", str(info.value)).groups())  # type: ignore[union-attr]
+    assert lo <= victim <= hi
