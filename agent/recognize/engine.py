@@ -144,7 +144,8 @@ class PatternEngine:
         self._join_recognizers = tuple(
             r
             for r in self.recognizers
-            if r.entity_types & (_JOINABLE_TYPES | _CHECKSUM_TYPES | {EntityType.PHONE_NUMBER})
+            if r.joinable
+            and r.entity_types & (_JOINABLE_TYPES | _CHECKSUM_TYPES | {EntityType.PHONE_NUMBER})
         )
 
     @classmethod

@@ -65,6 +65,7 @@ _PLAIN_DOT = re.compile(r"[ \t]+(?:dot|DOT|Dot)[ \t]+")
 # optional hyphen before it), or "lara15@\njerez.es", "10.155\n.111.107". Found from
 # each newline outwards: a regex starting with a look-behind would try every position.
 _H_SPACE = " \t"
+_KEY_LINE = re.compile(r"[\w.\-]+[ \t]*(?:=|:(?!//))")
 
 
 def _is_alnum(ch: str) -> bool:
@@ -81,8 +82,8 @@ def _line_break_edit(text: str, newline: int) -> tuple[int, int] | None:
     right = newline + 1
     while right < len(text) and text[right] in _H_SPACE:
         right += 1
-    if left == 0 or right >= len(text):
-        return None
+    if left == 0 or right >= len(text) or _KEY_LINE.match(text, right):
+        return None  # (the next line starts a "key: value" of its own)
     before, after = text[left - 1], text[right]
     if _is_alnum(after):
         if _is_alnum(before):

@@ -51,7 +51,7 @@ NOT_AFTER_WINDOW = 40
 # a digit, with short upper-case tokens between or just before them (the bank code WEST
 # in an IBAN, the AB of a NINO). Anchored at token starts so hostile input stays linear.
 _NUMERIC_REGION = re.compile(
-    r"(?<!\S)(?:[A-Z]{1,5}\s+){0,2}\S*\d\S*(?:\s+(?:\S*\d\S*|[A-Z]{1,5}[.,;:)]*(?!\S)))*"
+    r"(?<!\S)(?:[A-Z]{1,5}\s+){0,2}\S*\d\S*(?:\s+(?:\S*\d\S*|[A-Z]{1,5}(?![A-Za-z0-9])))*"
 )
 _REGION_GAP = 16
 # letters of the Latin scripts Bastion's locales use (anything else splits a run)
@@ -265,6 +265,7 @@ class PatternRecognizer:
         prefilter: str | None = None,
         validator: Validator | None = None,
         validated_score: float = MAX_SCORE,
+        joinable: bool = True,
     ) -> None:
         if not patterns:
             raise ValueError(f"recognizer {name!r} has no patterns")
@@ -293,6 +294,8 @@ class PatternRecognizer:
         self._prefilter = re.compile(prefilter) if prefilter else None
         self._validator = validator
         self.validated_score = validated_score
+        #: whether the engine may report it from text joined across a line break
+        self.joinable = joinable
 
     # -- the hook ---------------------------------------------------------------------
     def validate(self, value: str) -> bool | None:

@@ -38,6 +38,7 @@ BUILTIN: Mapping[str, Callable[[], PatternRecognizer]] = {
     "aws_secret_key": secrets.aws_secret_key,
     "config_secrets": secrets.config_secrets,
     "prose_secrets": secrets.prose_secrets,
+    "contextual_tokens": secrets.contextual_tokens,
     "url_credentials": secrets.url_credentials,
     "private_key_block": secrets.private_key_block,
     "bearer_tokens": secrets.bearer_tokens,

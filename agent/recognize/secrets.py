@@ -147,8 +147,9 @@ def config_secrets() -> PatternRecognizer:
                     group="v"),
             Pattern("single-quoted value", rf"{_KEY}{_ASSIGN}'(?P<v>[^'\n]{{4,256}})'", 0.9,
                     group="v"),
-            Pattern("bare value", rf"{_KEY}{_ASSIGN}(?P<v>[^\s\"'`,;]{{4,256}})", 0.85,
-                    group="v"),
+            # (not "credentials: svc_backup / ...": that is the user name)
+            Pattern("bare value", rf"{_KEY}{_ASSIGN}(?P<v>[^\s\"'`,;]{{4,256}}+)(?![ \t]*/)",
+                    0.85, group="v"),
             Pattern("xml element", rf"(?<=<){_KEY_NAME}>(?P<v>[^<\s]{{4,256}})</", 0.85, group="v"),
         ],
         anchor=_KEY_ANCHOR,
@@ -165,18 +166,21 @@ _PROSE_KEYS = (
 _PROSE_KEY = (
     "(?i:" + "|".join(re.escape(k) for k in sorted(_PROSE_KEYS, key=len, reverse=True)) + ")"
 )
-_PROSE_BRIDGE = (
-    r"(?:[ \t]+(?i:for|of|to|on|für|pour|de|para|per|voor)[ \t]+[^\n.,;:]{1,40}?"
-    r"[ \t]+(?i:is|was|are|ist|est|es|è|is now|=|:))"
+_VERB = r"(?i:is|was|are|is now|set to|ist|lautet|est|sera|es|será|è|sarà|wordt|blijft)"
+# "password for the test tenant is X", "la password provvisoria della casella condivisa è X",
+# "wachtwoord voor de testomgeving: X": up to six words, then a verb or a colon
+_PROSE_BRIDGE = rf"(?:[ \t]+[^\s.,;:!?/]+){{0,6}}?(?:[ \t]*:|[ \t]+{_VERB}|[ \t]*=)"
+_PROSE_VALUE = (
+    r"[ \t]*[\"'“‘]?(?P<v>[^\s\"'”’]{4,128}?)(?=[\"'”’]?[.,;)]*(?:\s|$))"
+    r"(?![ \t]*/)"  # "svc_backup / ..." is the user name, the password follows
 )
-_PROSE_VERB = r"(?:[ \t]+(?i:is|was|is now|are|ist|est|es|è|set to|now))"
-_SYMBOLS = frozenset("!#$%&*+/=?@^_~-.")
+_SYMBOLS = frozenset("!#$%&*+/=?@^~-")
 
 
 def _looks_like_a_password(value: str) -> bool | None:
     """Letters with digits or symbols (``Berlin1284#``), or a passphrase of 3+ words
     (``lamp-staple-correct-quartz``); never a URL, a number or an English word."""
-    if "://" in value or value.lower() in _PLACEHOLDERS:
+    if "://" in value or value.startswith("//") or value.lower() in _PLACEHOLDERS:
         return False
     letters = any(c.isalpha() for c in value)
     digits = any(c.isdigit() for c in value)
@@ -199,29 +203,67 @@ _LOGIN_WORDS = (
 def prose_secrets() -> PatternRecognizer:
     """Passwords and tokens written in sentences: "login is qa_user, password Falcon139$",
     "pw for the test tenant is Monkey223", "the wifi key is Tiger1981", "token 9f8e...",
-    "with secret shlDC+Wu...". The value must look like a password (see above)."""
+    "la password provvisoria ... è X", "admin / Welcome1389?". The value must look like a
+    password (see above)."""
     return PatternRecognizer(
         "prose_secrets",
         EntityType.SECRET,
         [
-            Pattern(
-                "secret word + value",
-                rf"{_PROSE_KEY}(?:{_PROSE_BRIDGE}|{_PROSE_VERB})?[ \t]*[:=]?[ \t]*[\"'“‘]?"
-                r"(?P<v>[^\s\"'”’]{4,128}?)(?=[\"'”’]?[.,;)]*(?:\s|$))",
-                0.85,
-                group="v",
-            ),
-            Pattern(
-                "login: user / password",
-                rf"(?i:{'|'.join(_LOGIN_WORDS)})[ \t]*:?[ \t]*[^\s/]{{1,64}}[ \t]*/[ \t]*"
-                r"(?P<v>[^\s\"'”’]{4,128}?)(?=[\"'”’]?[.,;)]*(?:\s|$))",
-                0.85,
-                group="v",
-            ),
+            Pattern("secret word, some words, verb: value",
+                    rf"{_PROSE_KEY}{_PROSE_BRIDGE}{_PROSE_VALUE}", 0.85, group="v"),
+            Pattern("secret word value", rf"{_PROSE_KEY}[ \t]*[:=]?{_PROSE_VALUE}", 0.85,
+                    group="v"),
+            Pattern("login: user / password",
+                    rf"(?i:{'|'.join(_LOGIN_WORDS)})(?:[ \t]+{_VERB})?[ \t]*:?[ \t]*[^\s/]{{1,64}}"
+                    rf"[ \t]*/{_PROSE_VALUE}", 0.85, group="v"),
         ],
         anchor=Anchor(_PROSE_KEYS + _LOGIN_WORDS, reach=220, leads=True),
         validator=_looks_like_a_password,
-    )
+    )  # fmt: skip
+
+
+_HASH_LENGTHS = frozenset({40, 64, 128})  # git SHA-1, SHA-256, SHA-512 digests
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+
+
+def _token_check(value: str) -> bool | None:
+    if _UUID.fullmatch(value) or (_HEX.fullmatch(value) and len(value) in _HASH_LENGTHS):
+        return False
+    return None
+
+
+def contextual_tokens() -> PatternRecognizer:
+    """A long random-looking token (letters and digits, 20+ characters) next to words
+    like "key", "token", "rotate", "leaked": "pasted the deploy key by mistake:
+    b51eafc9...", "found this in the build log: a02a0c70... - please rotate". Commit
+    hashes, SHA-256 digests and UUIDs are never secrets."""
+    return PatternRecognizer(
+        "contextual_tokens",
+        EntityType.SECRET,
+        [
+            Pattern(
+                "random-looking token",
+                r"(?<![\w/+=\-])(?=[A-Za-z0-9+/_\-]*\d)(?=[A-Za-z0-9+/_\-]*[A-Za-z])"
+                r"[A-Za-z0-9+/_\-]{20,256}={0,2}(?![\w/+=\-])",
+                0.6,
+            )
+        ],
+        context=(
+            "key", "api key", "deploy key", "token", "secret", "password", "credential",
+            "credentials", "rotate", "rotating", "revoke", "revoked", "leaked", "exposed",
+            "pasted", "bearer", "access key", "private key",
+        ),
+        negative_context=(
+            "commit", "sha", "sha1", "sha256", "sha-256", "md5", "hash", "checksum", "digest",
+            "uuid", "guid", "request id", "trace id", "build id", "version", "etag",
+        ),
+        context_required=True,
+        context_window=60,
+        context_after=40,
+        joinable=False,  # glued across a line, any two tokens look random
+        validator=_token_check,
+    )  # fmt: skip
 
 
 def url_credentials() -> PatternRecognizer:

@@ -28,7 +28,8 @@ def found(name: str, text: str) -> list[str]:
 def test_every_builtin_is_in_a_table() -> None:
     tested = {
         "email", "phone", "ip_address", "credit_card", "iban", "us_ssn", "uk_nhs", "uk_nino",
-        "passport", "national_id", "prose_secrets", "date_of_birth", "medical_record_number",
+        "passport", "national_id", "prose_secrets", "contextual_tokens", "date_of_birth",
+        "medical_record_number",
         "cloud_tokens",
         "aws_secret_key", "config_secrets", "url_credentials", "private_key_block",
         "bearer_tokens", "person_hints", "street_address", "street_address_de_nl", "postcode",
@@ -372,6 +373,10 @@ def test_config_secrets(text: str, expected: list[str]) -> None:
         ("Zugangsdaten: admin / Vx$eFTtr7fIaE3mjSp^J6&V.", ["Vx$eFTtr7fIaE3mjSp^J6&V"]),
         ("credentials: root / correct-violet-cobalt-horse", ["correct-violet-cobalt-horse"]),
         ("login: see the wiki / intranet", []),
+        ("la password provvisoria della casella condivisa è Bastion976!.", ["Bastion976!"]),
+        ("wachtwoord voor de testomgeving: Berlin481?.", ["Berlin481?"]),
+        ("The admin console login is admin / Welcome1389?.", ["Welcome1389?"]),
+        ("VPN fallback credentials: svc_backup / Secure1841!", ["Secure1841!"]),
         ("the password reset link expired", []),
         ("password policy requires 12 characters", []),
         ("your PIN is required", []),
@@ -382,6 +387,22 @@ def test_config_secrets(text: str, expected: list[str]) -> None:
 )
 def test_prose_secrets(text: str, expected: list[str]) -> None:
     assert found("prose_secrets", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"I pasted the deploy key by mistake: {_HEX}. Rotating now.", [_HEX]),
+        (f"Found this in the build log: {_HEX} - please rotate", [_HEX]),
+        (f"api key {_AWS_SECRET}", [_AWS_SECRET]),
+        (f"commit key change in {'a1' * 20}", []),  # a 40-hex commit hash
+        ("key 3a95576f-a8e1-41aa-a8c5-cf746a3e89f0", []),  # a UUID
+        (f"sha256 key {'ab12' * 16}", []),
+        (f"build log: {_HEX}", []),  # no key/token cue
+    ],
+)
+def test_contextual_tokens(text: str, expected: list[str]) -> None:
+    assert found("contextual_tokens", text) == expected
 
 
 @pytest.mark.parametrize(
