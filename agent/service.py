@@ -277,6 +277,7 @@ def analyze_to_proto(result: AnalyzeResult) -> agent_pb2.AnalyzeResponse:
         request_id=result.request_id,
         document_id=result.document_id,
         model_versions=result.model_versions,
+        audit_entry_ids=result.audit_ids,
     )
     for section, analysis in zip(result.sections, result.analyses, strict=True):
         out.sections.append(

@@ -82,16 +82,18 @@ class SectionAnalysis(_message.Message):
     def __init__(self, index: _Optional[int] = ..., heading: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., category: _Optional[str] = ..., category_scores: _Optional[_Mapping[str, float]] = ..., entities: _Optional[_Iterable[_Union[EntitySpan, _Mapping]]] = ..., entity_counts: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class AnalyzeResponse(_message.Message):
-    __slots__ = ("request_id", "document_id", "sections", "model_versions")
+    __slots__ = ("request_id", "document_id", "sections", "model_versions", "audit_entry_ids")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
     SECTIONS_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_ENTRY_IDS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     document_id: str
     sections: _containers.RepeatedCompositeFieldContainer[SectionAnalysis]
     model_versions: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, request_id: _Optional[str] = ..., document_id: _Optional[str] = ..., sections: _Optional[_Iterable[_Union[SectionAnalysis, _Mapping]]] = ..., model_versions: _Optional[_Iterable[str]] = ...) -> None: ...
+    audit_entry_ids: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, request_id: _Optional[str] = ..., document_id: _Optional[str] = ..., sections: _Optional[_Iterable[_Union[SectionAnalysis, _Mapping]]] = ..., model_versions: _Optional[_Iterable[str]] = ..., audit_entry_ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class RouteRequest(_message.Message):
     __slots__ = ("document", "task")
