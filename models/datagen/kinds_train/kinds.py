@@ -147,19 +147,17 @@ def chat_export(c: Ctx, category: str) -> None:
         c.nl()
 
 
+_TICKET_TITLES = {
+    "internal": ("Credential exposure", "Access request", "Service outage", "Laptop issue"),
+    "confidential": ("Pricing approval", "Deal desk request", "Forecast review"),
+    "financial_personal": ("Customer complaint", "Card dispute", "Refund request"),
+    "hr": ("Payroll query", "Leave request", "Employee relations case"),
+}
+
+
 def ticket(c: Ctx, category: str) -> None:
     c.t(c.choice(("Incident ", "Ticket ", "Case "))).x(c.neg.ticket()).t(c.choice((" - ", ": ")))
-    c.t(
-        c.choice(
-            (
-                "Credential exposure",
-                "Access request",
-                "Service outage",
-                "Payroll query",
-                "Customer complaint",
-            )
-        )
-    ).nl()
+    c.t(c.choice(_TICKET_TITLES.get(category, ("Request", "Question", "Follow-up")))).nl()
     c.t("Reporter: ").person(0).t(" (").email(0).t(")").nl()
     c.t("Priority: ").t(c.choice(("P1", "P2", "High", "Low"))).nl(2)
     paragraph(c, category, c.rng.randint(2, 4))
@@ -269,19 +267,18 @@ def minutes(c: Ctx, category: str) -> None:
         c.nl()
 
 
+_FORM_TITLES = {
+    "financial_personal": (
+        "KYC file", "Loan application", "Account opening form", "Customer due diligence",
+        "Credit card application",
+    ),
+    "health": ("Patient registration", "Admission form", "New patient questionnaire"),
+    "hr": ("New starter form", "Employee details", "Payroll set-up"),
+}  # fmt: skip
+
+
 def form(c: Ctx, category: str) -> None:
-    _heading(
-        c,
-        (
-            "KYC file",
-            "Loan application",
-            "Account opening form",
-            "Customer due diligence",
-            "New starter form",
-            "Patient registration",
-        ),
-        0.9,
-    )
+    _heading(c, _FORM_TITLES.get(category, _FORM_TITLES["financial_personal"]), 0.9)
     sep = c.choice((": ", " - ", "\t"))
     c.t("Name" + sep).person(0).nl()
     c.t(c.choice(("Date of birth", "DOB", "Born", "Birth date")) + sep).dob().nl()

@@ -81,17 +81,15 @@ def int_vpn(c: Ctx) -> None:
 
 
 def int_token_ticket(c: Ctx) -> None:
-    c.t(
-        c.choice(
-            (
-                "Attached curl for repro: curl -H 'Authorization: token ",
-                "repro: export GH_TOKEN=",
-                "Header used: X-Api-Key: ",
-            )
-        )
-    )
-    c.secret(c.v.github_token() if c.chance(0.5) else c.v.api_key())
-    c.t(c.choice(("' https://api.example.invalid/v1/items", " && ./run.sh", "")))
+    token = c.v.github_token() if c.chance(0.5) else c.v.api_key()
+    style = c.rng.randrange(3)
+    if style == 0:
+        c.t("Attached curl for repro: curl -H 'Authorization: token ").secret(token)
+        c.t("' https://api.example.invalid/v1/items")
+    elif style == 1:
+        c.t("repro: export GH_TOKEN=").secret(token).t(" && ./run.sh")
+    else:
+        c.t("Header used: X-Api-Key: ").secret(token)
 
 
 def int_invoice(c: Ctx) -> None:
