@@ -101,9 +101,8 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite_utils.Database:
     if readonly:
         if not path.exists():
             raise AuditError(f"audit database {path} does not exist")
-        conn = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
-        )
+        uri = f"{path.resolve().as_uri()}?mode=ro"  # percent-encodes odd characters
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)

@@ -95,9 +95,9 @@ def verify_log(
                 raise VerificationFailed(str(exc)) from None
             heads += extra
             by_size = _check_heads(heads, trust, log_id)
-            report = _replay(db, by_size, deep)
+            entries = _replay(db, by_size, deep)
             return VerifyReport(
-                entries=report,
+                entries=entries,
                 heads=len(heads),
                 latest_head_size=max(by_size, default=0),
                 key_ids=tuple(trust.keys),
