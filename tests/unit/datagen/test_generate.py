@@ -78,7 +78,7 @@ def test_independent_of_hash_seed() -> None:
     code = (
         "import hashlib, json; from models.datagen import generate; "
         "print(hashlib.sha256('\\n'.join(json.dumps(s.to_json(), sort_keys=True) "
-        "for s in generate('test', 40, 3)).encode()).hexdigest())"
+        "for s in generate('test', 60, 3) + generate('train', 60, 3)).encode()).hexdigest())"
     )
     outs = set()
     for hash_seed in ("1", "999"):
@@ -92,7 +92,7 @@ def test_independent_of_hash_seed() -> None:
             check=True,
         )
         outs.add(res.stdout.strip())
-    assert outs == {digest(generate("test", 40, 3))}
+    assert outs == {digest(generate("test", 60, 3) + generate("train", 60, 3))}
 
 
 def test_unknown_split_is_rejected() -> None:
