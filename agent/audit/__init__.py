@@ -11,8 +11,16 @@ writes and checks offline-verifiable compliance exports; ``cli`` is ``bastion au
 
 from __future__ import annotations
 
-from agent.audit.entry import AuditEntry, InvalidAuditEntry
+from agent.audit.entry import AuditEntry, InvalidAuditEntry, safe_reason
 from agent.audit.heads import KeyRecord, TreeHead
 from agent.audit.log import AuditConfig, AuditLog
 
-__all__ = ["AuditConfig", "AuditEntry", "AuditLog", "InvalidAuditEntry", "KeyRecord", "TreeHead"]
+__all__ = [
+    "AuditConfig",
+    "AuditEntry",
+    "AuditLog",
+    "InvalidAuditEntry",
+    "KeyRecord",
+    "TreeHead",
+    "safe_reason",
+]

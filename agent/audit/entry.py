@@ -242,6 +242,26 @@ class AuditEntry:
 _FAST_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+_ADDRESS_TOKEN = re.compile(r"\S*@\S*")
+_CONTROL = re.compile(r"[^\S ]|[\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+
+def safe_reason(text: str) -> str:
+    """Make a message written by our code fit the ``reason`` rule (for error paths).
+
+    Whitespace and invisible characters become spaces, a token containing ``@`` becomes
+    ``[address]``, a number of nine or more digits ``[number]``, leading ``= + -`` and
+    spaces go, and the result is cut to 256 characters. It is not a redactor: pass it
+    our own messages (exception text from Bastion), never document text.
+    """
+    out = _CONTROL.sub(" ", text)
+    out = "".join(c if c.isprintable() else " " for c in out)
+    out = _ADDRESS_TOKEN.sub("[address]", out)
+    out = _LONG_NUMBER.sub("[number] ", out)
+    out = re.sub(r" {2,}", " ", out).lstrip("=+- ").rstrip()
+    return out[:_REASON_MAX].rstrip()
+
+
 def canonical_json(value: Any) -> bytes:
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False

@@ -303,3 +303,21 @@ def test_a_reason_never_carries_a_long_number(digits: list[int], sep: str) -> No
     number = sep.join(str(d) for d in digits)
     with pytest.raises(InvalidAuditEntry):
         AuditEntry(**_base(reason=f"value {number} seen"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_safe_reason_always_fits_the_reason_rule(text: str) -> None:
+    from agent.audit import safe_reason
+
+    e = AuditEntry(**_base(reason=safe_reason(text)))
+    assert len(e.reason) <= 256
+
+
+def test_safe_reason_keeps_the_message_and_drops_addresses_and_numbers() -> None:
+    from agent.audit import safe_reason
+
+    msg = "UpstreamError: provider refused key for ops@bank.example after 4111111111111111 ms\n"
+    out = safe_reason(msg)
+    assert out == "UpstreamError: provider refused key for [address] after [number] ms"
+    assert safe_reason("=SUM(A1)") == "SUM(A1)"
