@@ -89,7 +89,10 @@ def uk_nino() -> PatternRecognizer:
 # 6-9 upper-case letters and digits with at least three digits (US/UK 9 digits, DE
 # C01X00T47, FR 12AB34567, ES PAA123456, IT YA1234567, NL NXC8L4R71), or the German
 # alphabet without vowels, which may have no digit at all (PNCVMFHL8, GWPRWGKXZ)
-_DOCUMENT_NUMBER = r"(?<![\w\-])(?=(?:[A-Z]*\d){3})[A-Z0-9]{6,9}(?![\w\-])"
+# (an MRZ-style number may carry its country: 665059986GBR)
+_DOCUMENT_NUMBER = (
+    r"(?<![\w\-])(?=(?:[A-Z]*\d){3})[A-Z0-9]{6,9}(?:[A-Z]{3}(?=[^A-Za-z0-9]|$))?(?![\w\-])"
+)
 _GERMAN_DOCUMENT_NUMBER = r"(?<![\w\-])[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{8}(?![\w\-])"
 
 
@@ -132,7 +135,9 @@ def national_id() -> PatternRecognizer:
         ],
         context=(
             "national id", "national id number", "national identity number", "id card",
-            "identity card", "identity document", "carte d'identité", "carte nationale",
+            "identity card", "identity document", "id document", "id doc", "id no",
+            "document number", "document no", "ausweisdokument", "documento",
+            "pièce d'identité", "documento d'identità", "carte d'identité", "carte nationale",
             "cni", "personalausweis", "ausweis", "ausweisnummer", "dni", "documento de identidad",
             "carta d'identità", "carta di identità", "identiteitskaart", "id-kaart",
         ),

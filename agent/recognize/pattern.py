@@ -397,16 +397,19 @@ class PatternRecognizer:
     def _context_cue(self, scan: ScanText, start: int, end: int) -> int:
         """+1 if the nearest cue before the match is positive, -1 if negative, else 0.
 
-        In a table cell the column header is the context (the words before are other
-        cells).
+        In a table cell the column header is the context; without a cue there, only the
+        cell's own row counts (the lines above are other rows).
         """
+        text = scan.text
+        lo = max(0, start - self.context_window)
         cell = scan.cells.containing(start, end)
         if cell is not None:
             if self._negative is not None and self._negative.search(cell.header):
                 return -1
-            return 1 if self._context is not None and self._context.search(cell.header) else 0
-        text = scan.text
-        lo = max(0, start - self.context_window)
+            if self._context is not None and self._context.search(cell.header):
+                return 1
+            # no cue in the header: the row's own words ("DOB<TAB>12/03/1985" in a form)
+            lo = max(lo, text.rfind("\n", 0, start) + 1)
         window = text[lo:start]
         pos = self._last_match_end(self._context, window)
         neg = self._last_match_end(self._negative, window)

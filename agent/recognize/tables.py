@@ -13,7 +13,11 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-_DELIMITERS = (",", ";", "\t", "|")
+ALIGNED = "  "  # columns aligned with runs of spaces
+_DELIMITERS = (",", ";", "\t", "|", ALIGNED)
+_ALIGNED_GAP = re.compile(r"[ \t]{2,}|\t")
+_NAME_HEADER = re.compile(r"name|employee|patient|customer|client|holder|user|applicant|speaker")
+_LETTERS_ONLY = re.compile(r"[^\W\d_][^\W\d_ .'’\-]*(?:[ .'’\-]+[^\W\d_]+)*\.?")
 _MAX_HEADER_CHARS = 40
 _MAX_HEADER_WORDS = 5
 _MAX_ROW_LINES = 3
@@ -41,6 +45,13 @@ def _split(line: str, offset: int, delimiter: str, *, tight: bool = False) -> li
     inside a value ("Morgan, Stephen", "85, avenue Foch", "May 17, 1958").
     """
     spans: list[tuple[int, int]] = []
+    if delimiter == ALIGNED:
+        pos = 0
+        for gap in _ALIGNED_GAP.finditer(line.rstrip()):
+            spans.append((pos, gap.start()))
+            pos = gap.end()
+        spans.append((pos, len(line)))
+        return _trim(line, offset, delimiter, spans)
     if '"' not in line and not tight:
         # the common case, at C speed: no quotes to respect
         pos = 0
@@ -92,6 +103,14 @@ def _merge_split_dates(text: str, fields: list[tuple[int, int]]) -> list[tuple[i
         else:
             merged.append((lo, hi))
     return merged
+
+
+def _merge_split_name(text: str, fields: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """ "Smith, Kerry, E195940E, ..." under a name column: the name is "Smith, Kerry"."""
+    (a_lo, a_hi), (b_lo, b_hi) = fields[0], fields[1]
+    if _LETTERS_ONLY.fullmatch(text[a_lo:a_hi]) and _LETTERS_ONLY.fullmatch(text[b_lo:b_hi]):
+        return [(a_lo, b_hi), *fields[2:]]
+    return fields
 
 
 def _header(text: str, fields: Sequence[tuple[int, int]]) -> list[str] | None:
@@ -165,6 +184,8 @@ def _table_at(text: str, lines: list[tuple[int, str]], i: int) -> tuple[list[Cel
             fields = _split(row, row_offset, delimiter, tight=tight)
             if delimiter == "," and len(fields) > len(labels):
                 fields = _merge_split_dates(text, fields)
+            if len(fields) == len(labels) + 1 and _NAME_HEADER.search(labels[0]):
+                fields = _merge_split_name(text, fields)
             if len(fields) != len(labels):
                 break
             cells.extend(

@@ -114,6 +114,36 @@ def test_csv_columns_give_their_cells_context(engine: PatternEngine) -> None:
         assert (kind, value) in found
 
 
+def test_a_label_tab_value_form_uses_each_row_label(engine: PatternEngine) -> None:
+    text = (
+        "Name\tAmélie J. Maillard\nDate of birth\t1960-02-26\nMRN\tE212959P\n"
+        "Passport\t90TJ47900\nReference\tORD-2291\n"
+    )
+    found = spans(engine, text)
+    assert (EntityType.DATE_OF_BIRTH, "1960-02-26") in found
+    assert (EntityType.MEDICAL_RECORD_NUMBER, "E212959P") in found
+    assert (EntityType.PASSPORT_NUMBER, "90TJ47900") in found
+
+
+def test_columns_aligned_with_spaces_are_a_table(engine: PatternEngine) -> None:
+    text = (
+        "Name            DOB         Passport   Salary\n"
+        "Clémence Pires  14.09.1940  84KV59053  £631,424\n"
+        "Marie, Paul     07.02.2007  NY054183B  £12,000\n"
+    )
+    found = spans(engine, text)
+    assert (EntityType.DATE_OF_BIRTH, "14.09.1940") in found
+    assert (EntityType.DATE_OF_BIRTH, "07.02.2007") in found
+    assert (EntityType.PASSPORT_NUMBER, "84KV59053") in found
+
+
+def test_a_name_split_by_a_comma_keeps_the_columns_aligned(engine: PatternEngine) -> None:
+    text = "Name, MRN, DOB, Ward\nSmith, Kerry, E195940E, 7.3.1976, 4B\n"
+    found = spans(engine, text)
+    assert (EntityType.MEDICAL_RECORD_NUMBER, "E195940E") in found
+    assert (EntityType.DATE_OF_BIRTH, "7.3.1976") in found
+
+
 def test_a_date_column_that_is_not_a_birth_date_stays_a_date(engine: PatternEngine) -> None:
     text = "invoice_no,invoice_date,amount\n10023,12/03/1985,120.00\n"
     assert [t for t, _ in spans(engine, text)] == []
