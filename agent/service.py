@@ -366,6 +366,7 @@ class AgentServer:
         await self.pipeline.close()
         if self._metrics_server is not None:
             self._metrics_server.shutdown()
+            self._metrics_server.server_close()
 
     async def wait_for_termination(self) -> None:
         await self.server.wait_for_termination()

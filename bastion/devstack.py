@@ -24,6 +24,7 @@ def write_local_configs(
     agent_port: int = 0,
     policy: Path | None = None,
     agent_overrides: dict[str, Any] | None = None,
+    cloud_overrides: dict[str, Any] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``cloud.yaml`` and ``agent.yaml`` into ``run_dir``; return their paths."""
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -43,6 +44,7 @@ def write_local_configs(
     }
     agent["vault"] = {"dir": str(run_dir / "vault"), "key_file": str(run_dir / "vault.key")}
     agent.update(agent_overrides or {})
+    cloud.update(cloud_overrides or {})
     cloud_cfg, agent_cfg = run_dir / "cloud.yaml", run_dir / "agent.yaml"
     cloud_cfg.write_text(yaml.safe_dump(cloud, sort_keys=False))
     agent_cfg.write_text(yaml.safe_dump(agent, sort_keys=False))
