@@ -610,6 +610,7 @@ def render(
         "## Detection",
         "",
         f"Run {started:%Y-%m-%d %H:%M} UTC, {elapsed:.0f} s wall, on {os.cpu_count()} cores shared "
+        f"(1-minute load average {args.load_before:.1f} before, {os.getloadavg()[0]:.1f} after) "
         f"with other work; each system timed {args.repeat}x round-robin, best pass kept (absolute "
         "speeds are noisy; the ratios are measured in the same run).",
         "",
@@ -762,6 +763,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--n and --repeat must be >= 1")
 
     started = dt.datetime.now(dt.UTC)
+    args.load_before = os.getloadavg()[0]
     t_start = time.perf_counter()
     samples = generate(split="test", n=args.n, seed=args.seed)
     texts = [s.text for s in samples]
