@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from models.datagen.ctx import Ctx
 from models.datagen.kind import Kind
+from models.datagen.kinds_train.kinds_more import calendar_invite, contract_clause, invoice
 from models.datagen.kinds_train.plain import policy_excerpt
 from models.datagen.kinds_train.topics import filler, paragraph, say
 
@@ -360,4 +361,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("train.press_release", ("public",), press_release),
     Kind("train.case_note", ("hr", "health", "financial_personal"), case_note),
     Kind("train.policy_excerpt", ALL, policy_excerpt),
+    Kind("train.invoice", ("internal", "confidential", "financial_personal"), invoice),
+    Kind("train.calendar_invite", ALL, calendar_invite),
+    Kind("train.contract_clause", ("confidential", "privileged"), contract_clause),
 )
