@@ -523,7 +523,7 @@ def summary_table(runs: dict[str, SystemRun], presidio: SystemRun | None) -> str
 
 def per_type_table(runs: Sequence[SystemRun]) -> str:
     scored = [r for r in runs if r.metrics]
-    head = "| type | gold | " + " | ".join(f"{r.name} P / R / F1 (R any)" for r in scored) + " |\n"
+    head = "| type | gold | " + " | ".join(f"{r.name}" for r in scored) + " |\n"
     head += "|---|---|" + "---|" * len(scored) + "\n"
     rows = []
     for t in ENTITY_TYPES:
@@ -531,7 +531,10 @@ def per_type_table(runs: Sequence[SystemRun]) -> str:
         cells = []
         for r in scored:
             s, a = r.metrics["per_type"][t], r.metrics["per_type_any"][t]
-            cells.append(f"{s['p']:.2f} / {s['r']:.2f} / {s['f1']:.2f} ({a['r']:.2f})")
+            cells.append(
+                f"{s['p']:.2f} / {s['r']:.2f} / {s['f1']:.2f} / {s['f2']:.2f} "
+                f"({a['p']:.2f} / {a['r']:.2f})"
+            )
         rows.append(f"| {t} | {n_gold} | " + " | ".join(cells) + " |")
     return head + "\n".join(rows) + "\n"
 
@@ -627,7 +630,9 @@ def render(
         "|---|---|---|---|",
         *target_lines(runs, agree),
         "",
-        "### Per type (strict P / R / F1, any-overlap recall in brackets)",
+        "### Per type",
+        "",
+        "Each cell: strict P / R / F1 / F2 (any-overlap P / R).",
         "",
         per_type_table(ordered),
     ]
