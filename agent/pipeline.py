@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from agent.audit import AuditEntry, AuditLog
+from agent.audit import AuditEntry, AuditLog, safe_reason
 from agent.batching import MicroBatcher
 from agent.detect import DetectionEngine
 from agent.domain import Category, DocumentRequest, EntityType, Section, SectionAnalysis
@@ -141,6 +141,8 @@ class Pipeline:
             "policy_version": self.policy.version,
         }
         base.update(fields)
+        if "reason" in base:  # policy authors' and our own words, made to fit the rule
+            base["reason"] = safe_reason(str(base["reason"]))
         return AuditEntry(**base)  # type: ignore[arg-type]
 
     # -- Analyze --------------------------------------------------------------------------

@@ -359,11 +359,16 @@ class AgentServer:
         self.pipeline = pipeline
         self._health = health_servicer
         self._metrics_server = metrics_server
+        # An idle agent still signs waiting entries every audit.sign_every_s seconds.
+        self._signer = asyncio.get_running_loop().create_task(pipeline.audit.sign_periodically())
 
     async def stop(self, grace: float | None = 10.0) -> None:
         await self._health.enter_graceful_shutdown()
         await self.server.stop(grace)  # in-flight requests finish and are audited
-        await self.pipeline.close()
+        self._signer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._signer
+        await self.pipeline.close()  # the audit log signs a final head
         if self._metrics_server is not None:
             self._metrics_server.shutdown()
             self._metrics_server.server_close()

@@ -107,6 +107,14 @@ class SigningKey:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(key.seed().hex() + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        # The new name must survive a power loss too: the log will record this key.
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
         return key
 
     @classmethod
