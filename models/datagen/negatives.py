@@ -1,5 +1,7 @@
 """Hard negatives: strings that look like entities but are not, written without spans.
 
+Product names carry no vendor name (a vendor is an organisation and would need a span).
+
 Each one is a near miss a naive recognizer or an over-eager model would flag: numbers with
 a broken check digit, reference numbers, non-birth dates, hashes that are not secrets.
 """
@@ -20,19 +22,19 @@ _PRODUCTS = (
     "Galaxy S24",
     "PowerEdge R760",
     "Dynamics 365",
-    "SAP S/4HANA",
-    "Workday HCM",
-    "Salesforce Sales Cloud",
-    "Oracle E-Business Suite",
-    "Epic Hyperspace",
-    "Cerner Millennium",
+    "S/4HANA 2023",
+    "HCM Cloud 24R1",
+    "Sales Cloud Enterprise",
+    "E-Business Suite 12.2",
+    "Hyperspace 2024",
+    "Millennium PowerChart",
     "Kubernetes 1.29",
     "PostgreSQL 16",
     "Windows Server 2022",
     "Office 365 E5",
     "Jira Service Management",
-    "Zoom Rooms",
-    "Aruba 6300M",
+    "Rooms Controller 5",
+    "Switch 6300M",
     "FortiGate 600F",
 )
 

@@ -134,7 +134,7 @@ def email_thread(c: Ctx, category: str) -> None:
 
 
 def chat_export(c: Ctx, category: str) -> None:
-    _heading(c, ("#general export", "Teams chat", "WhatsApp export", "Slack #ops"), 0.5)
+    _heading(c, ("#general export", "Group chat", "Chat export", "#ops channel"), 0.5)
     names = [c.person_name(i) for i in range(c.rng.randint(2, 3))]
     c.casual = c.chance(0.3)
     for _ in range(c.rng.randint(3, 7)):

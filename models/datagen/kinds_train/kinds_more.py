@@ -38,7 +38,7 @@ def calendar_invite(c: Ctx, category: str) -> None:
     if c.chance(0.5):
         c.address()
     else:
-        c.t("Teams / dial-in ").phone()
+        c.t("video call, dial-in ").phone()
     c.nl().t("Organizer: ").person(0).t(" <").email(0).t(">").nl()
     c.t("Attendees: ").person(1).t("; ").person(2)
     if c.chance(0.5):
