@@ -136,12 +136,16 @@ class Ctx:
             given = given_name(name)
             if not short and given and self.chance(0.3):
                 brief = given
-            elif not short and self.chance(0.4):
+            elif not short and self.chance(0.4) and not self._after_title():
                 self.t(self.choice(("Mr ", "Ms ", "Dr ", "Mrs ", "Mr. ", "Ms. ")))
             name = brief
         if self.casual and self.chance(0.4):
             name = name.lower()
         return self.e("PERSON", name)
+
+    def _after_title(self) -> bool:
+        tail = self.doc.text[-6:].rstrip().rstrip(".").split()
+        return bool(tail) and tail[-1] in ("Dr", "Mr", "Ms", "Mrs", "Prof", "Dott", "Herr", "Frau")
 
     def org_name(self, index: int | None = None, flavour: str = "any") -> str:
         if index is None:
