@@ -5,12 +5,11 @@ Every error names the file, the line and the key. Paths are relative to the conf
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bastion.configfile import ConfigFile, parse_host_port
+from bastion.configfile import ConfigFile, is_loopback, parse_host_port
 
 _TOP_KEYS = {
     "listen",
@@ -129,37 +128,9 @@ class AgentConfig:
         return f"{host}:{self.listen_port}"
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _tls(cfg: ConfigFile, key: str, ca_key: str) -> TLSFiles | None:
-    if not cfg.has(key):
-        return None
-    cfg.check_known(key, {"cert", "key", ca_key})
-    files: dict[str, Path | None] = {}
-    for part in ("cert", "key", ca_key):
-        p = cfg.path_value(f"{key}.{part}")
-        if p is None and part != ca_key:
-            raise cfg.error(f"{key}.{part}", "required key is missing (expected a path)")
-        if p is not None and not p.is_file():
-            raise cfg.error(f"{key}.{part}", f"file not found: {p}")
-        files[part] = p
-    cert, tls_key = files["cert"], files["key"]
-    assert cert is not None and tls_key is not None
-    return TLSFiles(cert=cert, key=tls_key, ca=files[ca_key])
-
-
-def _positive(cfg: ConfigFile, key: str, default: int) -> int:
-    value = cfg.get(key, int, default)
-    if value <= 0:
-        raise cfg.error(key, f"must be a positive integer, got {value}")
-    return value
+    files = cfg.tls_files(key, ca_key)
+    return None if files is None else TLSFiles(*files)
 
 
 def load_agent_config(path: str | Path) -> AgentConfig:
@@ -174,7 +145,7 @@ def load_agent_config(path: str | Path) -> AgentConfig:
     cfg.check_known("limits", set(Limits.__dataclass_fields__))
     d = Limits()
     limits = Limits(
-        **{k: _positive(cfg, f"limits.{k}", getattr(d, k)) for k in Limits.__dataclass_fields__}
+        **{k: cfg.positive_int(f"limits.{k}", getattr(d, k)) for k in Limits.__dataclass_fields__}
     )
 
     cfg.check_known("detection", {"backend", "models_dir"})
@@ -198,7 +169,7 @@ def load_agent_config(path: str | Path) -> AgentConfig:
         audit_paths[part] = p
     audit = AuditPaths(
         **audit_paths,
-        sign_every_n=_positive(cfg, "audit.sign_every_n", 1000),
+        sign_every_n=cfg.positive_int("audit.sign_every_n", 1000),
         sign_every_s=cfg.get("audit.sign_every_s", float, 5.0),
     )
 
@@ -228,7 +199,7 @@ def load_agent_config(path: str | Path) -> AgentConfig:
             timeout_s=cfg.get("cloud.timeout_s", float, 60.0),
             tls=c_tls,
             retries=cfg.get("cloud.retries", int, 2),
-            breaker_failures=_positive(cfg, "cloud.breaker_failures", 5),
+            breaker_failures=cfg.positive_int("cloud.breaker_failures", 5),
             breaker_reset_s=cfg.get("cloud.breaker_reset_s", float, 30.0),
         )
 

@@ -7,6 +7,7 @@ the file without guessing.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -136,6 +137,37 @@ class ConfigFile:
             raise self.error(key, f"expected {_KIND_NAMES[kind]}, got {type(value).__name__}")
         return value  # type: ignore[no-any-return]
 
+    def positive_int(self, key: str, default: int) -> int:
+        value = self.get(key, int, default)
+        if value <= 0:
+            raise self.error(key, f"must be a positive integer, got {value}")
+        return value
+
+    def non_negative(self, key: str, default: float) -> float:
+        value = self.get(key, float, default)
+        if value < 0:
+            raise self.error(key, f"must not be negative, got {value}")
+        return value
+
+    def tls_files(
+        self, key: str, ca_key: str, extra_keys: frozenset[str] = frozenset()
+    ) -> tuple[Path, Path, Path | None] | None:
+        """``(cert, key, ca)`` under ``key`` (each an existing file; ``ca`` optional)."""
+        if not self.has(key):
+            return None
+        self.check_known(key, {"cert", "key", ca_key, *extra_keys})
+        files: dict[str, Path | None] = {}
+        for part in ("cert", "key", ca_key):
+            p = self.path_value(f"{key}.{part}")
+            if p is None and part != ca_key:
+                raise self.error(f"{key}.{part}", "required key is missing (expected a path)")
+            if p is not None and not p.is_file():
+                raise self.error(f"{key}.{part}", f"file not found: {p}")
+            files[part] = p
+        cert, private_key = files["cert"], files["key"]
+        assert cert is not None and private_key is not None
+        return cert, private_key, files[ca_key]
+
     def check_known(self, prefix: str, allowed: set[str]) -> None:
         """Refuse unknown keys under ``prefix`` (typos must not silently disable a guard)."""
         found, value = self._lookup(prefix) if prefix else (True, self.data)
@@ -146,6 +178,16 @@ class ConfigFile:
                 full = f"{prefix}.{k}" if prefix else str(k)
                 known = ", ".join(sorted(allowed))
                 raise self.error(full, f"unknown key (known keys: {known})")
+
+
+def is_loopback(host: str) -> bool:
+    """Plaintext gRPC is allowed only on these hosts."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_host_port(cfg: ConfigFile, key: str, value: str) -> tuple[str, int]:

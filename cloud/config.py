@@ -8,14 +8,13 @@ never from the file itself.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from bastion.configfile import ConfigFile, parse_host_port
+from bastion.configfile import ConfigFile, is_loopback, parse_host_port
 from cloud.domain import Mode, Strategy
 
 T = TypeVar("T")
@@ -182,49 +181,16 @@ class CloudConfig:
         raise KeyError(name)
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _positive_int(cfg: ConfigFile, key: str, default: int) -> int:
-    value = cfg.get(key, int, default)
-    if value <= 0:
-        raise cfg.error(key, f"must be a positive integer, got {value}")
-    return value
-
-
-def _non_negative(cfg: ConfigFile, key: str, default: float) -> float:
-    value = cfg.get(key, float, default)
-    if value < 0:
-        raise cfg.error(key, f"must not be negative, got {value}")
-    return value
-
-
 def _tls(cfg: ConfigFile) -> TLSFiles | None:
-    if not cfg.has("tls"):
+    files = cfg.tls_files("tls", "client_ca", frozenset({"allowed_client_cns"}))
+    if files is None:
         return None
-    cfg.check_known("tls", {"cert", "key", "client_ca", "allowed_client_cns"})
-    files: dict[str, Path | None] = {}
-    for part in ("cert", "key", "client_ca"):
-        p = cfg.path_value(f"tls.{part}")
-        if p is None and part != "client_ca":
-            raise cfg.error(f"tls.{part}", "required key is missing (expected a path)")
-        if p is not None and not p.is_file():
-            raise cfg.error(f"tls.{part}", f"file not found: {p}")
-        files[part] = p
-    cert, key = files["cert"], files["key"]
-    assert cert is not None and key is not None
     cns = cfg.get("tls.allowed_client_cns", list, [])
     if any(not isinstance(cn, str) or not cn for cn in cns):
         raise cfg.error("tls.allowed_client_cns", "expected a list of certificate common names")
-    if cns and files["client_ca"] is None:
+    if cns and files[2] is None:
         raise cfg.error("tls.allowed_client_cns", "needs tls.client_ca (client certificates)")
-    return TLSFiles(cert=cert, key=key, client_ca=files["client_ca"], allowed_client_cns=tuple(cns))
+    return TLSFiles(cert=files[0], key=files[1], client_ca=files[2], allowed_client_cns=tuple(cns))
 
 
 def _base_url(cfg: ConfigFile, key: str, value: object) -> str:
@@ -365,8 +331,8 @@ def _defaults(cfg: ConfigFile) -> Defaults:
         raise cfg.error("defaults.review_below_agreement", "must be between 0 and 1")
     return Defaults(
         resolution=resolution,
-        max_output_tokens=_positive_int(cfg, "defaults.max_output_tokens", 128),
-        debate_rounds=_positive_int(cfg, "defaults.debate_rounds", 2),
+        max_output_tokens=cfg.positive_int("defaults.max_output_tokens", 128),
+        debate_rounds=cfg.positive_int("defaults.debate_rounds", 2),
         review_below_agreement=review_below,
     )
 
@@ -374,8 +340,8 @@ def _defaults(cfg: ConfigFile) -> Defaults:
 def _budgets(cfg: ConfigFile) -> Budgets:
     cfg.check_known("budgets", set(Budgets.__dataclass_fields__))
     b = Budgets(
-        per_request_tokens=_positive_int(cfg, "budgets.per_request_tokens", 4096),
-        max_request_tokens=_positive_int(cfg, "budgets.max_request_tokens", 16384),
+        per_request_tokens=cfg.positive_int("budgets.per_request_tokens", 4096),
+        max_request_tokens=cfg.positive_int("budgets.max_request_tokens", 16384),
         per_tenant_tokens=cfg.get("budgets.per_tenant_tokens", int, 0),
         per_tenant_window_s=cfg.get("budgets.per_tenant_window_s", float, 86400.0),
     )
@@ -401,15 +367,15 @@ def load_config(path: str | Path) -> CloudConfig:
     cfg.check_known("limits", set(Limits.__dataclass_fields__))
     d = Limits()
     limits = Limits(
-        **{k: _positive_int(cfg, f"limits.{k}", getattr(d, k)) for k in Limits.__dataclass_fields__}
+        **{k: cfg.positive_int(f"limits.{k}", getattr(d, k)) for k in Limits.__dataclass_fields__}
     )
 
     cfg.check_known("local_model", {"threads", "model_path", "startup_timeout_s", "context_tokens"})
     local = LocalModelSettings(
-        threads=_positive_int(cfg, "local_model.threads", 1),
+        threads=cfg.positive_int("local_model.threads", 1),
         model_path=cfg.path_value("local_model.model_path"),
-        startup_timeout_s=_non_negative(cfg, "local_model.startup_timeout_s", 120.0),
-        context_tokens=_positive_int(cfg, "local_model.context_tokens", 8192),
+        startup_timeout_s=cfg.non_negative("local_model.startup_timeout_s", 120.0),
+        context_tokens=cfg.positive_int("local_model.context_tokens", 8192),
     )
     metrics: MetricsSettings | None = None
     if cfg.has("metrics"):

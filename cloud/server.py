@@ -21,6 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
 
+from bastion.configfile import is_loopback
 from bastion.errors import (
     BastionError,
     ConfigError,
@@ -32,7 +33,7 @@ from bastion.errors import (
     UpstreamError,
 )
 from bastion.wire.v1 import cloud_pb2, cloud_pb2_grpc, common_pb2
-from cloud.config import CloudConfig, is_loopback
+from cloud.config import CloudConfig
 from cloud.domain import (
     DataSection,
     Destination,
