@@ -51,8 +51,14 @@ def _may_span_lines(c: Candidate, text: str) -> bool:
     return c.type == EntityType.PHONE_NUMBER and text.startswith("+", c.start)
 
 
+# a hint (a name, an address grown over its line) never hides an identifier
+_HINT_TYPES = frozenset({EntityType.PERSON, EntityType.LOCATION, EntityType.ORGANIZATION})
+
+
 def _is_strong(c: Candidate) -> bool:
     # a weak check (NHS mod 11 passes 1 number in 11) without context is not strong
+    if c.type in _HINT_TYPES:
+        return False
     return c.score >= STRONG_SCORE or (c.validated and c.score >= VALIDATED_STRONG_SCORE)
 
 

@@ -6,7 +6,7 @@ import re
 
 from agent.domain import EntityType
 from agent.recognize.checksums import IBAN_LENGTHS, iban_valid, luhn_valid
-from agent.recognize.pattern import Pattern, PatternRecognizer
+from agent.recognize.pattern import Pattern, PatternRecognizer, ScanText
 
 # Digits that continue an IBAN-shaped number ("AT97 2652 3549 8123 7942", even an
 # invalid one) are part of it, not a card or a phone number of their own.
@@ -78,7 +78,8 @@ class IbanRecognizer(PatternRecognizer):
     """An IBAN's length depends on its country: ``adjust`` cuts the match to that length,
     so ``DE89 3704 0044 0532 0130 00 BIC COBADEFF`` ends before ``BIC``."""
 
-    def adjust(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+    def adjust(self, scan: ScanText, start: int, end: int) -> tuple[int, int] | None:
+        text = scan.text
         expected = IBAN_LENGTHS.get(text[start : start + 2].upper())
         if expected is None:
             return None

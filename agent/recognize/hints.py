@@ -10,9 +10,10 @@ Street", "Hauptstraße 5", "12 rue de la Paix", "Calle Mayor 5", "Via Roma 10",
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from agent.domain import EntityType
-from agent.recognize.pattern import Anchor, Pattern, PatternRecognizer
+from agent.recognize.pattern import Anchor, Candidate, Pattern, PatternRecognizer, ScanText
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
 _LOWER = "a-zß-öø-ÿāăąćčďđēėęěğīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
@@ -23,8 +24,10 @@ _TOKEN = (
 )
 _PARTICLE = r"(?:van|von|de|der|den|du|di|da|del|della|dos|le|la|ten|ter|zu|af|bin|al)"
 _NAME_PART = rf"(?:{_PARTICLE}\s+)*{_TOKEN}(?![\w])"
-_NAME_1_3 = rf"{_NAME_PART}(?:[ \t]+{_NAME_PART}){{0,2}}"
-_NAME_2_4 = rf"{_NAME_PART}(?:[ \t]+{_NAME_PART}){{1,3}}"
+_INITIAL = rf"[{_UPPER}]\.(?=[ \t])"
+# a name: capitalised parts, middle initials allowed ("Jason K. Meadows")
+_NAME_1_3 = rf"{_NAME_PART}(?:[ \t]+(?:{_INITIAL}[ \t]+)?{_NAME_PART}){{0,2}}"
+_NAME_2_4 = rf"{_NAME_PART}(?:[ \t]+(?:{_INITIAL}[ \t]+)?{_NAME_PART}){{1,3}}"
 
 _TITLE_WORDS = (
     "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Professor", "Sir", "Dame", "Lord", "Lady",
@@ -64,7 +67,8 @@ _NOT_NAMES = frozenset({
     "member", "members", "friends", "everyone", "valued", "partner", "partners", "board",
     "committee", "hiring", "manager", "support", "sales", "unknown", "redacted", "not",
     "none", "the", "this", "our", "your", "damen", "herren", "madame", "monsieur",
-    "señor", "señora", "signore", "heer", "mevrouw", "collega", "collègue",
+    "señor", "señora", "signore", "heer", "mevrouw", "collega", "collègue", "grüße",
+    "grüßen", "gruß", "grüsse", "wünsche", "regards", "wishes", "groeten", "saluti",
 })  # fmt: skip
 _ORG_WORDS = frozenset({
     "ltd", "limited", "inc", "llc", "gmbh", "ag", "sa", "sas", "sarl", "bv", "nv", "spa",
@@ -155,10 +159,55 @@ _ADDRESS_CONTEXT = (
 _ADDRESS_NEGATIVE = ("invoice", "order", "ref", "reference", "account", "case", "total")
 
 
+# An address line is one span ("811 Parker Forge Apt. 014, Lake Julieport, TN 63973"):
+# a street or postcode match grows over the address-like tokens around it on its line.
+_ADDRESS_TOKEN = (
+    rf"(?:[{_UPPER}][\w'’.\-]*|\d+[A-Za-z]{{0,3}}(?:[\-/]\d+[A-Za-z]?)?"
+    r"|(?:de|del|la|le|du|des|van|der|den|di|da|am|an|sur|en|y|im|aan|op)(?=[ \t]))"
+)
+_ADDRESS_SEP = r"(?:[ \t]*[,;][ \t]*|[ \t]+[\-–][ \t]+|[ \t]+)"
+_GROW_LEFT = re.compile(rf"(?:{_ADDRESS_TOKEN}{_ADDRESS_SEP})+\Z")
+_GROW_RIGHT = re.compile(rf"(?:{_ADDRESS_SEP}{_ADDRESS_TOKEN}(?![\w'’]))+")
+_MAX_GROW = 80
+_WORD = re.compile(r"[\w.'’\-]+")
+_SEPARATOR_RUN = re.compile(r"[ \t,;\-–]*")
+
+
+class AddressRecognizer(PatternRecognizer):
+    """Street and postcode patterns whose spans grow to the whole address line."""
+
+    def _last_context_end(self, text: str, lo: int, hi: int) -> int:
+        context = self._context
+        ends = [m.end() for m in context.finditer(text, lo, hi)] if context else []
+        return ends[-1] if ends else lo
+
+    def adjust(self, scan: ScanText, start: int, end: int) -> tuple[int, int] | None:
+        if scan.cells.containing(start, end) is not None:
+            return start, end  # a cell is its own unit; the field recognizers take it whole
+        text = scan.text
+        line_start = text.rfind("\n", 0, start) + 1
+        left = _GROW_LEFT.search(text, max(line_start, start - _MAX_GROW), start)
+        if left is not None:
+            # never over an organisation's name ("Cornelisz LLP, Quintyring 302")
+            words = list(_WORD.finditer(text, left.start(), start))
+            org_ends = [w.end() for w in words if w.group().lower().rstrip(".") in _ORG_WORDS]
+            cut = org_ends[-1] if org_ends else left.start()
+            # nor over a label ("Wohnort 10115 Berlin")
+            label = self._last_context_end(text, cut, start)
+            cut = max(cut, label)
+            after = _SEPARATOR_RUN.match(text, cut)
+            start = after.end() if after and after.end() <= start else cut
+        line_end = text.find("\n", end)
+        right = _GROW_RIGHT.match(text, end, min(end + _MAX_GROW, line_end % (len(text) + 1)))
+        if right is not None:
+            end = right.end()
+        return start, end
+
+
 def _address(
     name: str, patterns: list[Pattern], anchor: Anchor | None = None, *, numeric: bool = False
 ) -> PatternRecognizer:
-    return PatternRecognizer(
+    return AddressRecognizer(
         name,
         EntityType.LOCATION,
         patterns,
@@ -222,3 +271,114 @@ def postcode() -> PatternRecognizer:
         ],
         numeric=True,
     )  # fmt: skip
+
+
+# -- labelled fields: table columns and "Label<TAB>value" / "Label: value" form lines --
+_PERSON_LABELS = (
+    "name", "full name", "patient", "patient name", "employee", "employee name", "customer",
+    "customer name", "client name", "account holder", "account name", "cardholder",
+    "card holder", "beneficiary", "applicant", "claimant", "borrower", "guarantor", "tenant",
+    "user", "speaker", "contact name", "next of kin", "witness", "insured", "policyholder",
+    "surname", "first name", "last name", "given name", "family name", "vorname",
+    "nachname", "nom", "prénom", "nom complet", "nombre", "apellidos", "nome", "cognome",
+    "naam", "achternaam", "voornaam",
+)  # fmt: skip
+_LOCATION_LABELS = (
+    "address", "home address", "street", "street address", "postal address", "residence",
+    "city", "town", "place of birth", "birthplace", "loss address", "adresse", "anschrift",
+    "wohnort", "stadt", "domicile", "ville", "dirección", "domicilio", "ciudad", "indirizzo",
+    "città", "adres", "woonplaats", "plaats", "stad",
+)  # fmt: skip
+_ORGANIZATION_LABELS = (
+    "organisation", "organization", "company", "employer", "bank", "firm", "institution",
+    "supplier", "vendor", "insurer", "unternehmen", "firma", "arbeitgeber", "société",
+    "entreprise", "empresa", "azienda", "bedrijf", "organisatie", "werkgever",
+)  # fmt: skip
+
+_NAME_WORD = rf"[{_UPPER}{_LOWER}][{_LOWER}{_UPPER}'’\-]*\.?"
+_NAME_VALUE = re.compile(rf"{_NAME_WORD}(?:,?[ ]+{_NAME_WORD}){{0,4}}")
+_ANY_UPPER = re.compile(rf"[{_UPPER}]")
+
+
+def _person_value(value: str) -> bool:
+    if not _NAME_VALUE.fullmatch(value) or not _ANY_UPPER.search(value):
+        return False
+    return _name_check(value) is None
+
+
+def _place_value(value: str) -> bool:
+    return (
+        len(value) <= 120
+        and any(c.isalpha() for c in value)
+        and "@" not in value
+        and "://" not in value
+    )
+
+
+def _organization_value(value: str) -> bool:
+    return len(value) <= 80 and _ANY_UPPER.search(value) is not None and "@" not in value
+
+
+class FieldRecognizer(PatternRecognizer):
+    """The value of a labelled field is what its label says: a table cell under a
+    ``patient_name`` / ``home_address`` / ``employer`` column, or a form line
+    ``Address<TAB>12 High St, London`` / ``Name: Jane Doe`` at the start of a line."""
+
+    def __init__(
+        self,
+        name: str,
+        entity_type: EntityType,
+        labels: tuple[str, ...],
+        value_ok: Callable[[str], bool],
+        score: float,
+    ) -> None:
+        label_regex = "|".join(re.escape(w) for w in sorted(labels, key=len, reverse=True))
+        super().__init__(
+            name,
+            entity_type,
+            [
+                Pattern(
+                    "label: value line",
+                    rf"(?<![^\n])(?i:{label_regex})[ \t]*(?::[ \t]*|\t[ \t]*)"
+                    r"(?P<v>[^\s][^\n]{0,119}?)[ \t]*$",
+                    score,
+                    group="v",
+                    flags=re.MULTILINE,
+                )
+            ],
+            anchor=Anchor(labels, reach=200, leads=True),
+            validator=lambda value: None if value_ok(value) else False,
+        )
+        self._header = re.compile(rf"^(?:{label_regex})$")
+        self._value_ok = value_ok
+        self._score_value = score
+
+    def find(self, text: str | ScanText) -> list[Candidate]:
+        scan = text if isinstance(text, ScanText) else ScanText(text)
+        found = super().find(scan)
+        for cell in scan.cells.cells:
+            if self._header.match(cell.header) and self._value_ok(scan.text[cell.start : cell.end]):
+                found.append(
+                    Candidate(self.entity_type, cell.start, cell.end, self._score_value, self.name)
+                )
+        return found
+
+
+def person_fields() -> PatternRecognizer:
+    return FieldRecognizer("person_fields", EntityType.PERSON, _PERSON_LABELS, _person_value, 0.8)
+
+
+def location_fields() -> PatternRecognizer:
+    return FieldRecognizer(
+        "location_fields", EntityType.LOCATION, _LOCATION_LABELS, _place_value, 0.8
+    )
+
+
+def organization_fields() -> PatternRecognizer:
+    return FieldRecognizer(
+        "organization_fields",
+        EntityType.ORGANIZATION,
+        _ORGANIZATION_LABELS,
+        _organization_value,
+        0.8,
+    )

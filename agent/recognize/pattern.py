@@ -302,8 +302,10 @@ class PatternRecognizer:
         """``False`` drops the candidate, ``True`` validates it, ``None`` = no opinion."""
         return self._validator(value) if self._validator is not None else None
 
-    def adjust(self, text: str, start: int, end: int) -> tuple[int, int] | None:
-        """Narrow a raw match before validation (``None`` drops it). Identity by default."""
+    def adjust(self, scan: ScanText, start: int, end: int) -> tuple[int, int] | None:
+        """Narrow or widen a raw match before validation (``None`` drops it). Identity by
+        default. (It receives the ``ScanText``, not state on ``self``: one recognizer may
+        serve several threads.)"""
         return start, end
 
     # -- scanning ---------------------------------------------------------------------
@@ -373,12 +375,22 @@ class PatternRecognizer:
         return [c for c in scan.cells.cells if context.search(c.header)]
 
     def _candidate(self, scan: ScanText, m: re.Match[str], pattern: Pattern) -> Candidate | None:
-        span = self.adjust(scan.text, *m.span(pattern.group))
+        raw_start, raw_end = m.span(pattern.group)
+        span = self.adjust(scan, raw_start, raw_end)
         if span is None or span[0] >= span[1]:
             return None
-        return self._score(scan, span[0], span[1], pattern.score_of(m))
+        # context is read before the matched text, not before what adjust() made of it
+        return self._score(scan, span[0], span[1], pattern.score_of(m), raw_start, raw_end)
 
-    def _score(self, scan: ScanText, start: int, end: int, base: float) -> Candidate | None:
+    def _score(
+        self,
+        scan: ScanText,
+        start: int,
+        end: int,
+        base: float,
+        cue_start: int | None = None,
+        cue_end: int | None = None,
+    ) -> Candidate | None:
         verdict = self.validate(scan.text[start:end])
         if verdict is False:
             return None
@@ -386,7 +398,11 @@ class PatternRecognizer:
             scan.text, max(0, start - NOT_AFTER_WINDOW), start
         ):
             return None
-        cue = self._context_cue(scan, start, end)
+        cue = self._context_cue(
+            scan,
+            start if cue_start is None else cue_start,
+            end if cue_end is None else cue_end,
+        )
         if cue < 0 or (cue == 0 and self.context_required):
             return None
         score = self.validated_score if verdict else base

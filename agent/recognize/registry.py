@@ -46,6 +46,9 @@ BUILTIN: Mapping[str, Callable[[], PatternRecognizer]] = {
     "street_address": hints.street_address,
     "street_address_de_nl": hints.street_address_de_nl,
     "postcode": hints.postcode,
+    "person_fields": hints.person_fields,
+    "location_fields": hints.location_fields,
+    "organization_fields": hints.organization_fields,
 }
 
 _BUILTIN_KEYS = {"name", "enabled"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from agent.domain import EntityType
-from agent.recognize.pattern import Anchor, Pattern, PatternRecognizer
+from agent.recognize.pattern import Anchor, Pattern, PatternRecognizer, ScanText
 
 _END = r"(?![A-Za-z0-9_\-])"
 
@@ -129,7 +129,8 @@ class ConfigSecretRecognizer(PatternRecognizer):
     secret: Meridian"); on a config line of its own it is a value (``password: letmein``).
     ``adjust`` keeps an all-letter value only in the second case."""
 
-    def adjust(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+    def adjust(self, scan: ScanText, start: int, end: int) -> tuple[int, int] | None:
+        text = scan.text
         if not text[start:end].isalpha():
             return start, end
         line_start = text.rfind("\n", 0, start) + 1

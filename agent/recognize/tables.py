@@ -113,6 +113,27 @@ def _merge_split_name(text: str, fields: list[tuple[int, int]]) -> list[tuple[in
     return fields
 
 
+# labels of "Label<TAB>value" forms: a two-column block whose first column is mostly
+# these is a form (each row its own label), not a table under its first row
+_FORM_LABELS = frozenset({
+    "name", "full name", "date of birth", "dob", "birth date", "address", "phone",
+    "telephone", "tel", "mobile", "email", "e-mail", "mrn", "nhs number", "nhs no",
+    "reference", "ref", "ssn", "bank", "iban", "passport", "id document", "city",
+    "employer", "nationality", "gender", "sex", "occupation", "account", "card",
+    "card number", "patient", "policy", "policy number", "nino", "national insurance",
+    "geburtsdatum", "adresse", "telefon", "date de naissance", "fecha de nacimiento",
+    "data di nascita", "geboortedatum", "naam", "nom", "nombre", "nome",
+})  # fmt: skip
+
+
+def _is_vertical_form(text: str, cells: Sequence[Cell], columns: int) -> bool:
+    if columns != 2:
+        return False
+    firsts = [text[c.start : c.end] for i, c in enumerate(cells) if i % 2 == 0]
+    known = sum(" ".join(f.lower().replace("_", " ").split()) in _FORM_LABELS for f in firsts)
+    return known * 2 >= len(firsts)
+
+
 def _header(text: str, fields: Sequence[tuple[int, int]]) -> list[str] | None:
     labels: list[str] = []
     for lo, hi in fields:
@@ -192,7 +213,7 @@ def _table_at(text: str, lines: list[tuple[int, str]], i: int) -> tuple[list[Cel
                 Cell(lo, hi, h) for (lo, hi), h in zip(fields, labels, strict=True) if hi > lo
             )
             j += 1 + extra
-        if cells:
+        if cells and not _is_vertical_form(text, cells, len(labels)):
             return cells, j
     return None
 

@@ -336,3 +336,16 @@ def test_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
 def test_an_engine_without_recognizers_is_refused() -> None:
     with pytest.raises(ConfigError):
         PatternEngine([])
+
+
+def test_one_engine_serves_several_threads(engine: PatternEngine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [
+        "Address: 12 High Street, London SW1A 1AA\nDOB: 12/03/1985",
+        "name,city,birth_date\nJo Bloggs,Leeds,1970-01-01\n",
+        "IBAN GB82 WEST 1234\n5698 7654 32 and jane [at] example [dot] com",
+    ] * 20
+    expected = [engine.analyze(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(engine.analyze, texts)) == expected

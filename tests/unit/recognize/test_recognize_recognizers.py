@@ -33,6 +33,7 @@ def test_every_builtin_is_in_a_table() -> None:
         "cloud_tokens",
         "aws_secret_key", "config_secrets", "url_credentials", "private_key_block",
         "bearer_tokens", "person_hints", "street_address", "street_address_de_nl", "postcode",
+        "person_fields", "location_fields", "organization_fields",
     }  # fmt: skip
     assert set(BUILTIN) == tested
 
@@ -464,6 +465,8 @@ def test_bearer_tokens(text: str, expected: list[str]) -> None:
     [
         ("Dear Ms Okafor,", ["Okafor"]),
         ("Dear John Smith,", ["John Smith"]),
+        ("follow-up with Prof. Jason K. Meadows at noon", ["Jason K. Meadows"]),
+        ("Beste Grüße", []),
         ("Patient: Jane Doe", ["Jane Doe"]),
         ("Name: Mary-Ann O'Brien", ["Mary-Ann O'Brien"]),
         ("Mr. James McDonald signed", ["James McDonald"]),
@@ -488,9 +491,10 @@ def test_person_hints(text: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("lives at 12 High Street, London", ["12 High Street"]),
+        ("lives at 12 High Street, London", ["12 High Street, London"]),
+        ("Cornelisz LLP, 12 High Street, London", ["12 High Street, London"]),
         ("221B Baker Street", ["221B Baker Street"]),
-        ("1600 Pennsylvania Avenue NW", ["1600 Pennsylvania Avenue"]),
+        ("1600 Pennsylvania Avenue NW", ["1600 Pennsylvania Avenue NW"]),
         ("12 rue de la Paix, 75002 Paris", ["12 rue de la Paix, 75002 Paris"]),
         ("Calle Mayor 5, 28013 Madrid", ["Calle Mayor 5, 28013 Madrid"]),
         ("Via Roma 10", ["Via Roma 10"]),
@@ -508,6 +512,10 @@ def test_street_address(text: str, expected: list[str]) -> None:
     ("text", "expected"),
     [
         ("Hauptstraße 5, 10115 Berlin", ["Hauptstraße 5, 10115 Berlin"]),
+        (
+            "branch at Fröhlichstraße 816 - 14344 Kassel - Germany",
+            ["Fröhlichstraße 816 - 14344 Kassel - Germany"],
+        ),
         ("Berliner Straße 12", ["Berliner Straße 12"]),
         ("Musterstr. 7a", ["Musterstr. 7a"]),
         ("Keizersgracht 123", ["Keizersgracht 123"]),
@@ -523,11 +531,17 @@ def test_street_address_de_nl(text: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("London SW1A 1AA", ["SW1A 1AA"]),
-        ("Manchester M1 1AE.", ["M1 1AE"]),
-        ("San Francisco, CA 94105", ["CA 94105"]),
-        ("New York, NY 10001-1234", ["NY 10001-1234"]),
+        ("London SW1A 1AA", ["London SW1A 1AA"]),
+        ("moved to Lucasfort SY9 4AE last year", ["Lucasfort SY9 4AE"]),
+        (
+            "at 811 Parker Forge Apt. 014, Lake Julieport, TN 63973\nPhone",
+            ["811 Parker Forge Apt. 014, Lake Julieport, TN 63973"],
+        ),
+        ("Manchester M1 1AE.", ["Manchester M1 1AE"]),
+        ("San Francisco, CA 94105", ["San Francisco, CA 94105"]),
+        ("in New York, NY 10001-1234", ["New York, NY 10001-1234"]),
         ("Adresse: 10115 Berlin", ["10115 Berlin"]),
+        ("Wohnort 10115 Berlin", ["10115 Berlin"]),
         ("1015 CJ Amsterdam", ["1015 CJ Amsterdam"]),
         ("Invoice 10115 Total", []),
         ("12345", []),
@@ -537,3 +551,25 @@ def test_street_address_de_nl(text: str, expected: list[str]) -> None:
 )
 def test_postcode(text: str, expected: list[str]) -> None:
     assert found("postcode", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("person_fields", "Name\tEufemia Salvà\nDOB\t8-09-1995\n", ["Eufemia Salvà"]),
+        ("person_fields", "patient_name,mrn\n\"Morgan, Stephen\",123456\n", ["Morgan, Stephen"]),
+        ("person_fields", "user,email\nJasmijn de Hoog,nbrink@example.com\n", ["Jasmijn de Hoog"]),
+        ("person_fields", "Name: 12345\n", []),
+        ("person_fields", "name,qty\nwidget,12\n", []),  # no capital: not a person
+        ("location_fields", "Address\tC. Clímaco Barros 18 - 34263 Barcelona\n",
+         ["C. Clímaco Barros 18 - 34263 Barcelona"]),
+        ("location_fields", "full_name,city\nLucy Le Marec,Linne\n", ["Linne"]),
+        ("location_fields", "address: jane@example.com\n", []),
+        ("organization_fields", "speaker,organisation\nAnna Berg,Halcyon Capital GmbH\n",
+         ["Halcyon Capital GmbH"]),
+        ("organization_fields", "Employer: Meridian Energy Inc.\n", ["Meridian Energy Inc."]),
+        ("organization_fields", "employer: unknown\n", []),
+    ],
+)  # fmt: skip
+def test_fields(name: str, text: str, expected: list[str]) -> None:
+    assert found(name, text) == expected
