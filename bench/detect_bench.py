@@ -614,8 +614,8 @@ def render(
         "",
         f"Run {started:%Y-%m-%d %H:%M} UTC, {elapsed:.0f} s wall, on {os.cpu_count()} cores shared "
         f"(1-minute load average {args.load_before:.1f} before, {os.getloadavg()[0]:.1f} after) "
-        f"with other work; each system timed {args.passes_done}x round-robin, best pass kept (absolute "
-        "speeds are noisy; the ratios are measured in the same run).",
+        f"with other work; each system timed {args.passes_done}x round-robin, best pass kept "
+        "(absolute speeds are noisy; the ratios are measured in the same run).",
         "",
         f"Command: `python -m bench.detect_bench --n {args.n} --seed {args.seed}` "
         f"(test split: {args.n} sections, {total_chars} chars; document kinds "
