@@ -29,6 +29,11 @@ def register(sub: Any) -> None:
     serve = agent_sub.add_parser("serve", help="serve the EdgeAgent gRPC API")
     serve.add_argument("--config", required=True, type=Path, help="agent YAML config")
     serve.set_defaults(func=_serve)
+    hash_token = agent_sub.add_parser(
+        "hash-token",
+        help="print the sha256 digest of a bearer token (read from stdin) for auth.tenants",
+    )
+    hash_token.set_defaults(func=_hash_token)
 
     route = sub.add_parser(
         "route",
@@ -76,6 +81,16 @@ def _serve(args: argparse.Namespace) -> int:
         print("bastion agent stopped", file=sys.stderr, flush=True)
 
     asyncio.run(run())
+    return 0
+
+
+def _hash_token(args: argparse.Namespace) -> int:
+    from agent.auth import hash_token
+
+    token = sys.stdin.readline().strip()
+    if len(token) < 16:
+        raise InvalidInput("a bearer token must be at least 16 characters")
+    print(hash_token(token))
     return 0
 
 
