@@ -217,7 +217,7 @@ def _address(
         context_boost=0.25,
         anchor=anchor,
         numeric=numeric,
-        numeric_tail=40 if numeric else 0,
+        # (the region already holds the city's first word; growth adds the rest)
     )
 
 

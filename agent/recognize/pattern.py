@@ -49,9 +49,12 @@ MAX_MATCH = 120
 NOT_AFTER_WINDOW = 40
 # Where a number-shaped identifier can be: runs of whitespace-separated tokens containing
 # a digit, with short upper-case tokens between or just before them (the bank code WEST
-# in an IBAN, the AB of a NINO). Anchored at token starts so hostile input stays linear.
+# in an IBAN, the AB of a NINO), and one capitalised word after them (a postcode's city).
+# Anchored at token starts so hostile input stays linear.
 _NUMERIC_REGION = re.compile(
     r"(?<!\S)(?:[A-Z]{1,5}\s+){0,2}\S*\d\S*(?:\s+(?:\S*\d\S*|[A-Z]{1,5}(?![A-Za-z0-9])))*"
+    # and the capitalised word after the last number (the city after a postcode)
+    r"(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\s,;]*)?"
 )
 _REGION_GAP = 16
 # letters of the Latin scripts Bastion's locales use (anything else splits a run)
