@@ -316,3 +316,22 @@ def test_cli_stats(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.startswith("30 sections")
     assert "entity types:" in out and "categories:" in out and "locales:" in out
+
+
+@pytest.mark.parametrize("name", ["train", "test"])
+def test_card_like_numbers_outside_spans_fail_luhn(name: str) -> None:
+    """16-digit look-alikes occur without spans, and none of them is Luhn-valid."""
+    pattern = re.compile(r"(?<![\d\w])(?:\d{4}[ -]?){3}\d{4}(?![\d\w])")
+    iban_like = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){3,7}(?:[ -]?[A-Z0-9]{1,4})?\b")
+    found = 0
+    for s in split(name):
+        covered = [False] * len(s.text)
+        for a, b, _ in s.spans:
+            covered[a:b] = [True] * (b - a)
+        for m in iban_like.finditer(s.text):  # digits inside an (invalid) IBAN are no card
+            covered[m.start() : m.end()] = [True] * (m.end() - m.start())
+        for m in pattern.finditer(s.text):
+            if not any(covered[m.start() : m.end()]):
+                found += 1
+                assert not luhn_ok(re.sub(r"\D", "", m.group())), s.id
+    assert found >= 10
