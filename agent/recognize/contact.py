@@ -53,6 +53,7 @@ _PHONE_NEGATIVE = (
 )  # fmt: skip
 
 _DIGIT = re.compile(r"\d")
+_DATE_START = re.compile(r"\(?\d{1,4}[./\-]\d{1,2}[./\-]\d{2,4}(?!\d)")  # "08/05/2025 16"
 _DATE_OR_TIME = re.compile(r"\(?\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}|\d{1,2}:\d{2}")
 _SEP = r"[ .\-/]"
 
@@ -61,7 +62,7 @@ def _phone_check(value: str) -> bool | None:
     digits = "".join(_DIGIT.findall(value))
     if not 8 <= len(digits) <= 15 or len(set(digits)) <= 2:
         return False
-    if _DATE_OR_TIME.fullmatch(value):
+    if _DATE_OR_TIME.fullmatch(value) or _DATE_START.match(value):
         return False
     if value.startswith("+"):
         return None
@@ -81,7 +82,8 @@ def _phone_check(value: str) -> bool | None:
 
 
 def phone() -> PatternRecognizer:
-    left, right = r"(?<![\w+\-./])", r"(?![\w\-]|[./]\d)"
+    # (not before ":30": the hour of a time)
+    left, right = r"(?<![\w+\-./])", r"(?![\w\-]|[./:]\d)"
     return PatternRecognizer(
         "phone",
         EntityType.PHONE_NUMBER,

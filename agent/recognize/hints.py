@@ -261,8 +261,9 @@ def postcode() -> PatternRecognizer:
             # look-ahead on its first character so most positions fail at once
             Pattern("uk postcode", r"(?=[A-Z])(?<![\w\-])(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?|GIR)"
                     r"[ ]?\d[ABD-HJLNP-UW-Z]{2}(?![\w\-])", 0.6),
-            Pattern("us state + zip", rf"(?=[A-Z]{{2}}[ \t]+\d{{5}})(?<![\w])(?:{_US_STATES})"
-                    rf"[ \t]+\d{{5}}(?:-\d{{4}})?(?![\w\-])", 0.65),
+            # after a comma ("Boise, ID 83702"): a bare "ID 75535" is an identifier
+            Pattern("us state + zip", rf"(?=[A-Z]{{2}}[ \t]+\d{{5}})(?:(?<=, )|(?<=,))"
+                    rf"(?:{_US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?(?![\w\-])", 0.65),
             Pattern("nl postcode + city", rf"(?=[1-9])(?<![\w\-])[1-9]\d{{3}}[ ]?(?!SA|SD|SS)"
                     rf"[A-Z]{{2}}[ \t]+{_CAP}(?![\w])", 0.6),
             # 10115 Berlin, 75002 Paris, 28013 Madrid, 00184 Roma: needs context

@@ -42,7 +42,8 @@ def _split(line: str, offset: int, delimiter: str, *, tight: bool = False) -> li
     """Field spans of one line, double quotes respected, padding and quotes stripped.
 
     ``tight``: the header separates fields with a bare ``,``, so a ``, `` in a row is
-    inside a value ("Morgan, Stephen", "85, avenue Foch", "May 17, 1958").
+    inside a value ("Morgan, Stephen", "85, avenue Foch", "May 17, 1958"). A ``", "``
+    delimiter is the opposite case: a bare comma is inside a value ("CHF 9,661,521").
     """
     spans: list[tuple[int, int]] = []
     if delimiter == ALIGNED:
@@ -57,17 +58,17 @@ def _split(line: str, offset: int, delimiter: str, *, tight: bool = False) -> li
         pos = 0
         for field in line.split(delimiter):
             spans.append((pos, pos + len(field)))
-            pos += len(field) + 1
+            pos += len(field) + len(delimiter)
         return _trim(line, offset, delimiter, spans)
     start, quoted = 0, False
     for i, ch in enumerate(line):
         if ch == '"':
             quoted = not quoted
-        elif ch == delimiter and not quoted:
+        elif ch == delimiter[0] and not quoted and line.startswith(delimiter, i):
             if tight and line[i + 1 : i + 2] == " ":
                 continue
             spans.append((start, i))
-            start = i + 1
+            start = i + len(delimiter)
     spans.append((start, len(line)))
     return _trim(line, offset, delimiter, spans)
 
@@ -188,6 +189,9 @@ def _table_at(text: str, lines: list[tuple[int, str]], i: int) -> tuple[list[Cel
         if labels is None:
             continue
         tight = delimiter == "," and ", " not in line
+        # a header written "Name, DOB, MRN" separates rows with ", " too: a bare comma in a
+        # row is inside a value ("CHF 9,661,521")
+        loose = delimiter == "," and not tight and line.count(",") == line.count(", ")
         cells: list[Cell] = []
         j = i + 1
         while j < len(lines):
@@ -202,7 +206,7 @@ def _table_at(text: str, lines: list[tuple[int, str]], i: int) -> tuple[list[Cel
             while row.count('"') % 2 and j + extra + 1 < len(lines) and extra < _MAX_ROW_LINES:
                 extra += 1
                 row = row + "\n" + lines[j + extra][1]
-            fields = _split(row, row_offset, delimiter, tight=tight)
+            fields = _split(row, row_offset, ", " if loose else delimiter, tight=tight)
             if delimiter == "," and len(fields) > len(labels):
                 fields = _merge_split_dates(text, fields)
             if len(fields) == len(labels) + 1 and _NAME_HEADER.search(labels[0]):

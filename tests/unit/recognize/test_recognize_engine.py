@@ -144,6 +144,15 @@ def test_a_name_split_by_a_comma_keeps_the_columns_aligned(engine: PatternEngine
     assert (EntityType.DATE_OF_BIRTH, "7.3.1976") in found
 
 
+def test_a_comma_space_table_keeps_thousands_separators_in_their_cell(
+    engine: PatternEngine,
+) -> None:
+    text = "Name, MRN, DOB, Salary\nJayne U. Lewis, PAT435813, 1990-06-11, CHF 9,661,521\n"
+    found = spans(engine, text)
+    assert (EntityType.MEDICAL_RECORD_NUMBER, "PAT435813") in found
+    assert (EntityType.DATE_OF_BIRTH, "1990-06-11") in found
+
+
 def test_a_date_column_that_is_not_a_birth_date_stays_a_date(engine: PatternEngine) -> None:
     text = "invoice_no,invoice_date,amount\n10023,12/03/1985,120.00\n"
     assert [t for t, _ in spans(engine, text)] == []

@@ -80,6 +80,7 @@ def test_email(text: str, expected: list[str]) -> None:
         ("invoice no. 0123456789", []),
         ("123-456-7890", []),  # NANP area codes never start with 1
         ("on 01.02.2023 at 12:30", []),  # dates and times
+        ("When: 08/05/2025 16:00-12:30", []),
         ("total 1,234,567.89 EUR", []),
         ("5550", []),
     ],
@@ -278,6 +279,7 @@ def test_date_of_birth(text: str, expected: list[str]) -> None:
         ("hospital number A420717A.", ["A420717A"]),
         ("patient_name,hospital_number\nJ. Doe,PAT213968\n", ["PAT213968"]),
         ("record 00123456", []),  # no medical context
+        ("Record: APHP6228213", ["APHP6228213"]),
         ("MRN pending", []),
         ("MRN: 123", []),  # too short
     ],
@@ -544,6 +546,7 @@ def test_street_address_de_nl(text: str, expected: list[str]) -> None:
         ("Wohnort 10115 Berlin", ["10115 Berlin"]),
         ("1015 CJ Amsterdam", ["1015 CJ Amsterdam"]),
         ("Invoice 10115 Total", []),
+        ("Employee: Christopher Castillo  ID 75535", []),  # Idaho only after a comma
         ("12345", []),
         ("in 2024 EU rules", []),
         ("version 12345 Beta", []),
