@@ -214,10 +214,10 @@ def prescription(c: Ctx, category: str) -> None:
 
 KINDS: tuple[Kind, ...] = (
     Kind("test.court_filing", ("privileged",), court_filing),
-    Kind("test.witness_statement", ("privileged", "hr"), witness_statement),
+    Kind("test.witness_statement", ("privileged",), witness_statement),
     Kind("test.insurance_claim", ("financial_personal", "health"), insurance_claim),
     Kind("test.lab_report", ("health",), lab_report),
-    Kind("test.review_form", ("hr", "confidential"), review_form),
+    Kind("test.review_form", ("hr",), review_form),
     Kind(
         "test.csv_export", ("financial_personal", "hr", "health", "internal", "public"), csv_export
     ),
@@ -227,7 +227,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("test.compose_file", ("internal",), compose_file),
     Kind("test.irc_log", EVERY, irc_log),
     Kind("test.support_call", ("financial_personal", "health", "internal"), support_call),
-    Kind("test.wire_instruction", ("financial_personal", "confidential"), wire_instruction),
+    Kind("test.wire_instruction", ("financial_personal",), wire_instruction),
     Kind("test.prescription", ("health",), prescription),
     Kind("test.bulletin", EVERY, bulletin),
 )

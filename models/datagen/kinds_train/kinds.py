@@ -332,8 +332,18 @@ def press_release(c: Ctx, category: str) -> None:
 
 
 def case_note(c: Ctx, category: str) -> None:
-    _heading(c, ("HR case note", "Case file", "Employee relations log", "Payroll ticket"), 0.9)
-    c.t("Employee: ").person(0).t(c.choice(("  ID ", " #"))).x(
+    titles, subject = {
+        "financial_personal": (
+            ("Customer case note", "Account review", "Collections log"),
+            "Customer",
+        ),
+        "health": (("Occupational health note", "Case file", "Clinical contact log"), "Employee"),
+    }.get(
+        category,
+        (("HR case note", "Case file", "Employee relations log", "Payroll ticket"), "Employee"),
+    )
+    _heading(c, titles, 0.9)
+    c.t(f"{subject}: ").person(0).t(c.choice(("  ID ", " #"))).x(
         str(c.rng.randint(10000, 99999))
     ).nl()
     c.t("Handler: ").person(1).nl(2)
