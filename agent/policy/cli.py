@@ -6,6 +6,10 @@
 - ``explain --policy FILE [--tenant T] [--source-jurisdiction J] DOCUMENT``: split and
   scan the document with the real local models, then show per section which rules
   matched and why.
+- ``keygen --key PATH``: a new Ed25519 policy signing key (hex seed, mode 0600).
+- ``sign --key KEY POLICY.yaml --out BUNDLE``: validate the policy and write a signed
+  bundle (see agent/policy/bundle.py and docs/policy.md "Signed bundles").
+- ``verify-bundle --public-key HEX_OR_FILE BUNDLE``: check a bundle as an agent would.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from agent.policy.engine import PolicyEngine
 from agent.policy.loader import check_policy_text, policy_version
 from agent.policy.testing import run_tests
+from bastion.crypto import IntegrityError, SigningKey
 from bastion.errors import InvalidInput, PolicyError
 
 MAX_DOCUMENT_BYTES = 20_000_000
@@ -52,6 +58,27 @@ def register(sub: Any) -> None:
     )
     explain.add_argument("document", type=Path, metavar="DOCUMENT")
     explain.set_defaults(func=cmd_explain)
+
+    keygen = psub.add_parser("keygen", help="create an Ed25519 policy signing key")
+    keygen.add_argument("--key", required=True, type=Path, metavar="PATH")
+    keygen.set_defaults(func=cmd_keygen)
+
+    sign = psub.add_parser("sign", help="validate a policy and write a signed bundle")
+    sign.add_argument("--key", required=True, type=Path, metavar="KEY", help="signing key file")
+    sign.add_argument("policy", type=Path, metavar="POLICY.yaml")
+    sign.add_argument("--out", required=True, type=Path, metavar="BUNDLE")
+    sign.set_defaults(func=cmd_sign)
+
+    verify = psub.add_parser("verify-bundle", help="verify a signed policy bundle")
+    verify.add_argument(
+        "--public-key",
+        required=True,
+        action="append",
+        metavar="HEX_OR_FILE",
+        help="a trusted public key (repeatable, e.g. old and new during key rotation)",
+    )
+    verify.add_argument("bundle", type=Path, metavar="BUNDLE")
+    verify.set_defaults(func=cmd_verify_bundle)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -113,6 +140,49 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print()
     else:
         print(render_text(engine, explanations, show_headings=args.show_headings))
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    path: Path = args.key
+    if path.exists():
+        raise PolicyError(f"{path} exists; refusing to overwrite a signing key")
+    try:
+        key = SigningKey.load_or_create(path)
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot create key file ({type(exc).__name__})") from None
+    print(
+        f"created policy signing key {key.key_id} in {path}; public key {key.verify_key.to_hex()}"
+    )
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    from agent.policy.bundle import sign_bundle, write_bundle
+
+    try:
+        key = SigningKey.load(args.key)
+    except IntegrityError as exc:
+        raise PolicyError(f"policy signing key: {exc}") from None
+    try:
+        content = Path(args.policy).read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"{args.policy}: cannot read policy ({type(exc).__name__})") from None
+    bundle = sign_bundle(content, key, time.time())
+    try:
+        write_bundle(Path(args.out), bundle)
+    except OSError as exc:
+        raise PolicyError(f"{args.out}: cannot write bundle ({type(exc).__name__})") from None
+    print(f"signed {policy_version(content)} with key {key.key_id} into {args.out}")
+    return 0
+
+
+def cmd_verify_bundle(args: argparse.Namespace) -> int:
+    from agent.policy.bundle import engine_of, read_bundle, trusted_keys
+
+    bundle = read_bundle(Path(args.bundle), trusted_keys(args.public_key))
+    engine_of(bundle, str(args.bundle))  # a signed but invalid policy still fails here
+    print(f"bundle OK: {bundle.policy_version} signed at {bundle.signed_at} by key {bundle.key_id}")
     return 0
 
 
