@@ -216,35 +216,71 @@ def config_file(c: Ctx, category: str) -> None:
         c.nl().t("# deploy key").nl().secret(c.v.private_key_block()).nl()
 
 
+_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # category -> (titles, columns after the name column)
+    "financial_personal": (
+        ("Customer list", "Accounts", "Arrears report", "Card holders"),
+        ("IBAN", "Card", "Phone", "Address", "DOB", "Balance"),
+    ),
+    "hr": (
+        ("Staff list", "Payroll export", "Headcount", "Leavers"),
+        ("DOB", "NI/SSN", "Salary", "Address", "Start date", "IBAN"),
+    ),
+    "health": (
+        ("Patient list", "Ward list", "Clinic schedule", "Referrals"),
+        ("MRN", "DOB", "Ward", "NHS", "Phone"),
+    ),
+    "internal": (
+        ("Export", "Directory", "On-call rota", "Asset register"),
+        ("Email", "Office", "Ext.", "IP", "Phone"),
+    ),
+}
+
+
 def table(c: Ctx, category: str) -> None:
-    _heading(c, ("Export", "Customer list", "Staff list", "Patient list", "Accounts"), 0.7)
-    cols = {
-        "financial_personal": ("Name", "IBAN", "Card", "Phone"),
-        "hr": ("Employee", "DOB", "NI/SSN", "Salary"),
-        "health": ("Patient", "MRN", "DOB", "Ward"),
-    }.get(category, ("Name", "Email", "Office", "Ext."))
-    sep = c.choice((" | ", "\t", ", ", "  "))
-    c.t(sep.join(cols)).nl()
+    titles, columns = _TABLES.get(category, _TABLES["internal"])
+    _heading(c, titles, 0.7)
+    name_col = {"health": "Patient", "hr": "Employee"}.get(category, "Name")
+    cols = [name_col, *c.rng.sample(columns, c.rng.randint(2, min(4, len(columns))))]
+    cells = {
+        "IBAN": c.iban,
+        "Card": c.card,
+        "Phone": c.phone,
+        "DOB": c.dob,
+        "NI/SSN": c.national_id,
+        "MRN": c.mrn,
+        "NHS": c.nhs,
+        "Email": c.email,
+        "Office": c.loc,
+        "Address": c.address,
+        "IP": c.ip,
+    }
+    style = c.choice(("pipe", "markdown", "tab", "comma", "spaces"))
+    sep = {"pipe": " | ", "markdown": " | ", "tab": "\t", "comma": ", ", "spaces": "  "}[style]
+    edge = "| " if style == "markdown" else ""
+    c.t(edge + sep.join(cols) + (" |" if edge else "")).nl()
+    if style == "markdown":
+        c.t("|" + "---|" * len(cols)).nl()
     for _ in range(c.rng.randint(2, 6)):
-        c.person()
+        c.t(edge).person()
         for col in cols[1:]:
             c.t(sep)
-            {
-                "IBAN": c.iban,
-                "Card": c.card,
-                "Phone": c.phone,
-                "DOB": c.dob,
-                "NI/SSN": c.national_id,
-                "MRN": c.mrn,
-                "Email": c.email,
-                "Office": c.loc,
-            }.get(
-                col,
-                lambda: c.x(
-                    c.choice((c.neg.amount(), "4B", "ICU", "x" + str(c.rng.randint(100, 999))))
-                ),
-            )()
-        c.nl()
+            fill = cells.get(col)
+            if fill is not None:
+                fill()
+            else:
+                c.x(
+                    c.choice(
+                        (
+                            c.neg.amount(),
+                            c.neg.event_date(),
+                            "4B",
+                            "ICU",
+                            "x" + str(c.rng.randint(100, 999)),
+                        )
+                    )
+                )
+        c.t(" |" if edge else "").nl()
     if c.chance(0.5):
         c.nl()
         paragraph(c, category, 1)
