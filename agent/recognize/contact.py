@@ -39,7 +39,8 @@ def email() -> PatternRecognizer:
 
 PHONE_CONTEXT = (
     "phone", "telephone", "tel", "tel.", "mobile", "cell", "cellphone", "fax", "call", "ring",
-    "contact", "whatsapp", "direct line", "dial", "number", "ph", "mob",
+    "contact", "whatsapp", "direct line", "dial", "number", "ph", "mob", "t", "m", "fon",
+    "on call", "next of kin",
     "telefon", "telefonnummer", "handy", "mobil", "rufnummer", "durchwahl",
     "téléphone", "tél", "portable", "numéro", "teléfono", "móvil", "telefono", "cellulare",
     "numero", "telefoonnummer", "mobiel", "telefoon", "bel",
@@ -49,7 +50,7 @@ _PHONE_NEGATIVE = (
     *REFERENCE_NUMBER_WORDS, "account", "acct", "iban", "sort code", "routing", "version",
     "policy no", "policy number", "member id", "customer id", "employee id", "id",
     "amount", "total", "eur", "usd", "gbp", "€", "$", "£", "mrn", "nhs", "ssn", "nino",
-    "passport", "dob", "record", "patient id", "iban", "bic", "swift", "card",
+    "passport", "dob", "record", "patient id", "iban", "card",
 )  # fmt: skip
 
 _DIGIT = re.compile(r"\d")
@@ -83,30 +84,42 @@ def _phone_check(value: str) -> bool | None:
 
 def phone() -> PatternRecognizer:
     # (not before ":30": the hour of a time)
-    left, right = r"(?<![\w+\-./])", r"(?![\w\-]|[./:]\d)"
+    # (after "Tel." but not inside a decimal number)
+    left, right = r"(?<![\w+\-/])(?<!\d\.)", r"(?![\w\-]|[./:]\d)"
     return PatternRecognizer(
         "phone",
         EntityType.PHONE_NUMBER,
         [
-            # +44 20 7946 0958, +49 (0)30 1234567, +1-202-555-0143, +33 1 23 45 67 89
-            Pattern("international +", rf"(?=\+)(?<![\w+])\+[1-9]\d{{0,2}}(?:[ .\-]?\(0\))?"
-                    rf"(?:[ .\-]?\(?\d{{1,5}}\)?){{1,5}}{right}", 0.75),
-            # 0044 20 7946 0958
-            Pattern("international 00", rf"(?=00){left}00[1-9]\d{{0,2}}(?:[ .\-]?\(0\))?"
-                    rf"(?:[ .\-]?\d{{1,5}}){{2,5}}{right}", 0.45),
-            # US: (202) 555-0143, 202-555-0143, 202.555.0143, 1-800-555-0199
-            Pattern("us separated", rf"(?=[(\d]){left}(?:1[ .\-])?(?:\(\d{{3}}\)[ ]?|\d{{3}}[.\-])"
-                    rf"\d{{3}}[.\-]\d{{4}}{right}", 0.6),
-            # 202 555 0143 (also IT mobile 333 123 4567, ES 612 345 678): needs context
-            Pattern("spaced, no trunk 0",
-                    rf"(?=[2-9]){left}[2-9]\d{{2}}(?: \d{{2,4}}){{2,3}}{right}",
-                    0.3),
-            # 3801662871 with a cue ("call 3801662871")
-            Pattern("plain digits", rf"(?=[1-9]){left}[1-9]\d{{9,10}}{right}", 0.2),
-            # UK 020 7946 0958 / 07700 900123, DE 030 12345678 / (089) 123456 / 0170-1234567,
-            # FR 01 23 45 67 89, NL 020-1234567 / 06-12345678, IT 06 1234 5678
-            Pattern("national trunk 0", rf"(?=[(0]){left}(?:\(0\d{{1,4}}\)|0\d{{1,4}})"
-                    rf"(?:{_SEP}?\d{{2,8}}){{1,4}}{right}", 0.5),
+            # one scan, one look-ahead and look-behind for all shapes; the shape that
+            # matched sets the score
+            Pattern(
+                "phone number",
+                rf"(?=[+(\d]){left}(?:"
+                # +44 20 7946 0958, +49 (0)30 1234567, +1-202-555-0143, +33 1 23 45 67 89
+                rf"(?P<intl_plus>\+[1-9]\d{{0,2}}(?:[ .\-]?\(0\))?"
+                rf"(?:[ .\-]?\(?\d{{1,5}}\)?){{1,5}}){right}"
+                # 0044 20 7946 0958
+                rf"|(?P<intl_00>00[1-9]\d{{0,2}}(?:[ .\-]?\(0\))?(?:[ .\-]?\d{{1,5}}){{2,5}})"
+                rf"{right}"
+                # US: (202) 555-0143, 202-555-0143, 202.555.0143, 1-800-555-0199
+                rf"|(?P<us>(?:1[ .\-])?(?:\(\d{{3}}\)[ ]?|\d{{3}}[.\-])\d{{3}}[.\-]\d{{4}})"
+                rf"{right}"
+                # 202 555 0143 (also IT mobile 333 123 4567, ES 612 345 678): needs context
+                rf"|(?P<spaced>[2-9]\d{{2}}(?: \d{{2,4}}){{2,3}}){right}"
+                # 3801662871 with a cue ("call 3801662871")
+                rf"|(?P<plain>[1-9]\d{{9,10}}){right}"
+                # UK 020 7946 0958 / 07700 900123, DE 030 12345678 / (089) 123456 /
+                # 0170-1234567, FR 01 23 45 67 89, NL 020-1234567 / 06-12345678,
+                # IT 06 1234 5678
+                rf"|(?P<trunk_0>(?:\(0\d{{1,4}}\)|0\d{{1,4}})(?:{_SEP}?\d{{2,8}}){{1,4}})"
+                rf"{right}"
+                r")",
+                0.75,
+                variants=(
+                    ("intl_plus", 0.75), ("intl_00", 0.5), ("us", 0.6), ("spaced", 0.3),
+                    ("plain", 0.2), ("trunk_0", 0.5),
+                ),
+            ),
         ],
         context=PHONE_CONTEXT,
         negative_context=_PHONE_NEGATIVE,

@@ -85,12 +85,14 @@ def date_of_birth() -> PatternRecognizer:
         "date_of_birth",
         EntityType.DATE_OF_BIRTH,
         [
-            Pattern("numeric date", rf"{edge_l}(?:\d{{1,2}}[./\-]\d{{1,2}}[./\-](?:\d{{4}}|\d{{2}})"
-                    rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}){edge_r}", 0.6),
-            Pattern("day month year", rf"{edge_l}{_DAY}\s*(?:of\s+|de\s+)?{_MONTH},?\s+(?:de\s+)?"
-                    rf"{_YEAR}(?!\w)", 0.6, flags=re.IGNORECASE),
-            Pattern("month day year", rf"(?<!\w){_MONTH}\s+{_DAY},?\s+{_YEAR}(?!\w)", 0.6,
-                    flags=re.IGNORECASE),
+            # (each starts with a look-ahead on its first character: most positions fail
+            # at once)
+            Pattern("numeric date", rf"(?=\d){edge_l}(?:\d{{1,2}}[./\-]\d{{1,2}}[./\-]"
+                    rf"(?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{1,2}}-\d{{1,2}}){edge_r}", 0.6),
+            Pattern("day month year", rf"(?=\d){edge_l}{_DAY}\s*(?:of\s+|de\s+)?{_MONTH},?\s+"
+                    rf"(?:de\s+)?{_YEAR}(?!\w)", 0.6, flags=re.IGNORECASE),
+            Pattern("month day year", rf"(?=[a-zäéèûç])(?<!\w){_MONTH}\s+{_DAY},?\s+{_YEAR}(?!\w)",
+                    0.6, flags=re.IGNORECASE),
         ],
         context=BIRTH_CONTEXT,
         negative_context=NON_BIRTH_CONTEXT,
@@ -116,6 +118,10 @@ MRN_CONTEXT = (
 )  # fmt: skip
 
 
+def _not_a_date(value: str) -> bool | None:
+    return False if _NUMERIC_DATE.fullmatch(value) else None
+
+
 def medical_record_number() -> PatternRecognizer:
     return PatternRecognizer(
         "medical_record_number",
@@ -133,4 +139,5 @@ def medical_record_number() -> PatternRecognizer:
         context_required=True,
         no_digits_between=True,
         context_window=30,
+        validator=_not_a_date,
     )

@@ -39,7 +39,9 @@ _JOIN_WINDOW = 160
 # Types kept when found only by joining a line break: a checksum-validated identifier,
 # or a shape a line break cannot fake. A phone number or date glued from a date and the
 # time on the next line ("Log opened 01/12/2023\n05:47") is not.
-_JOINABLE_TYPES = frozenset({EntityType.EMAIL_ADDRESS, EntityType.IP_ADDRESS, EntityType.SECRET})
+_JOINABLE_TYPES = frozenset(
+    {EntityType.EMAIL_ADDRESS, EntityType.IP_ADDRESS, EntityType.SECRET, EntityType.UK_NINO}
+)
 # types whose recognizers validate a check digit (only those may be kept from a join)
 _CHECKSUM_TYPES = frozenset({EntityType.CREDIT_CARD, EntityType.IBAN_CODE, EntityType.UK_NHS})
 

@@ -41,25 +41,38 @@ def _card_check(value: str) -> bool | None:
 _S = r"(?:[ \-]|\r?\n)?"  # a group separator
 
 
+class CardRecognizer(PatternRecognizer):
+    """One scan for every card layout; a number that fails Luhn at its full length is
+    cut back at its group boundaries ("4111 1111 1111 1111 202" is the 16 digits)."""
+
+    def adjust(self, scan: ScanText, start: int, end: int) -> tuple[int, int] | None:
+        text = scan.text
+        if _card_check(text[start:end]):
+            return start, end
+        for m in reversed(list(_GROUP_END.finditer(text, start, end))):
+            if m.end() < end and _card_check(text[start : m.end()]):
+                return start, m.end()
+        return start, end  # let validate() drop it
+
+
+_GROUP_END = re.compile(r"\d+")
+
+
 def credit_card() -> PatternRecognizer:
     # a comma is a CSV delimiter, not part of an amount: 13+ digits never group by three
     # (a look-ahead on the first digit first: most positions fail before the look-behind)
+    # a line break may stand for a separator: "4111 1111\n1111 1111"
     edge_l, edge_r = r"(?=\d)(?<![\w\-./])", r"(?![\w\-]|[./]\d)"
-    return PatternRecognizer(
+    return CardRecognizer(
         "credit_card",
         EntityType.CREDIT_CARD,
         [
-            # each length its own pattern: "4111 1111 1111 1111 202" must still yield the
-            # valid 16 digits when the 19 fail Luhn
-            # (a line break may stand for a separator: "4111 1111\n1111 1111")
-            Pattern("grouped 4-4-4-4", rf"{edge_l}\d{{4}}{_S}\d{{4}}{_S}\d{{4}}{_S}\d{{4}}"
+            Pattern("card number", rf"{edge_l}(?:"
+                    rf"\d{{4}}{_S}\d{{4}}{_S}\d{{4}}{_S}\d{{4}}(?:{_S}\d{{3}})?"  # 4-4-4-4(-3)
+                    rf"|\d{{4}}{_S}\d{{4}}{_S}\d{{4}}{_S}\d{{1,3}}"  # 4-4-4-1..3
+                    rf"|3[47]\d{{2}}{_S}\d{{6}}{_S}\d{{5}}"  # amex 4-6-5
+                    rf"|\d{{13,19}})"
                     rf"{edge_r}", 0.5),
-            Pattern("grouped 4-4-4-4-3", rf"{edge_l}\d{{4}}{_S}\d{{4}}{_S}\d{{4}}{_S}\d{{4}}"
-                    rf"{_S}\d{{3}}{edge_r}", 0.5),
-            Pattern("grouped 4-4-4-1..3", rf"{edge_l}\d{{4}}{_S}\d{{4}}{_S}\d{{4}}{_S}\d{{1,3}}"
-                    rf"{edge_r}", 0.5),
-            Pattern("amex 4-6-5", rf"{edge_l}3[47]\d{{2}}{_S}\d{{6}}{_S}\d{{5}}{edge_r}", 0.5),
-            Pattern("plain 13-19", rf"{edge_l}\d{{13,19}}{edge_r}", 0.4),
         ],
         context=CARD_CONTEXT,
         negative_context=REFERENCE_NUMBER_WORDS,

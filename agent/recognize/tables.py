@@ -16,6 +16,10 @@ from dataclasses import dataclass
 ALIGNED = "  "  # columns aligned with runs of spaces
 _DELIMITERS = (",", ";", "\t", "|", ALIGNED)
 _ALIGNED_GAP = re.compile(r"[ \t]{2,}|\t")
+_ADDRESS_HEADER = re.compile(
+    r"address|adresse|anschrift|dirección|direccion|indirizzo|adres|street|residence|domicil"
+)
+_MAX_MISALIGNED = 2
 _NAME_HEADER = re.compile(r"name|employee|patient|customer|client|holder|user|applicant|speaker")
 _LETTERS_ONLY = re.compile(r"[^\W\d_][^\W\d_ .'’\-]*(?:[ .'’\-]+[^\W\d_]+)*\.?")
 _MAX_HEADER_CHARS = 40
@@ -106,11 +110,23 @@ def _merge_split_dates(text: str, fields: list[tuple[int, int]]) -> list[tuple[i
     return merged
 
 
-def _merge_split_name(text: str, fields: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """ "Smith, Kerry, E195940E, ..." under a name column: the name is "Smith, Kerry"."""
-    (a_lo, a_hi), (b_lo, b_hi) = fields[0], fields[1]
-    if _LETTERS_ONLY.fullmatch(text[a_lo:a_hi]) and _LETTERS_ONLY.fullmatch(text[b_lo:b_hi]):
-        return [(a_lo, b_hi), *fields[2:]]
+def _absorb_extra_fields(
+    text: str, fields: list[tuple[int, int]], labels: Sequence[str]
+) -> list[tuple[int, int]]:
+    """A row with more fields than the header, because values hold the delimiter:
+    a name column takes "Smith, Kerry"; an address column takes the rest
+    ("7, rue de Bernier - 64702 Saint Thibault")."""
+    extra = len(fields) - len(labels)
+    name_col = next((i for i, h in enumerate(labels) if _NAME_HEADER.search(h)), None)
+    if name_col is not None and name_col + 1 < len(fields):
+        (a_lo, a_hi), (b_lo, b_hi) = fields[name_col], fields[name_col + 1]
+        if _LETTERS_ONLY.fullmatch(text[a_lo:a_hi]) and _LETTERS_ONLY.fullmatch(text[b_lo:b_hi]):
+            fields = [*fields[:name_col], (a_lo, b_hi), *fields[name_col + 2 :]]
+            extra -= 1
+    address_col = next((i for i, h in enumerate(labels) if _ADDRESS_HEADER.search(h)), None)
+    if extra > 0 and address_col is not None:
+        lo, hi = fields[address_col][0], fields[address_col + extra][1]
+        fields = [*fields[:address_col], (lo, hi), *fields[address_col + extra + 1 :]]
     return fields
 
 
@@ -193,6 +209,7 @@ def _table_at(text: str, lines: list[tuple[int, str]], i: int) -> tuple[list[Cel
         # row is inside a value ("CHF 9,661,521")
         loose = delimiter == "," and not tight and line.count(",") == line.count(", ")
         cells: list[Cell] = []
+        misaligned = 0
         j = i + 1
         while j < len(lines):
             row_offset, row = lines[j]
@@ -200,6 +217,11 @@ def _table_at(text: str, lines: list[tuple[int, str]], i: int) -> tuple[list[Cel
                 j += 1
                 continue
             if delimiter not in row:
+                # a value wrapped onto a line of its own ("B010-" / "368H"): skip it if
+                # the table goes on after it
+                if j + 1 < len(lines) and delimiter in lines[j + 1][1] and row.strip():
+                    j += 1
+                    continue
                 break
             # a quoted value may hold a line break: the row goes on on the next line
             extra = 0
@@ -209,10 +231,14 @@ def _table_at(text: str, lines: list[tuple[int, str]], i: int) -> tuple[list[Cel
             fields = _split(row, row_offset, ", " if loose else delimiter, tight=tight)
             if delimiter == "," and len(fields) > len(labels):
                 fields = _merge_split_dates(text, fields)
-            if len(fields) == len(labels) + 1 and _NAME_HEADER.search(labels[0]):
-                fields = _merge_split_name(text, fields)
+            if len(fields) > len(labels):
+                fields = _absorb_extra_fields(text, fields, labels)
             if len(fields) != len(labels):
-                break
+                misaligned += 1
+                if misaligned > _MAX_MISALIGNED or _header(text, fields) is not None:
+                    break  # (a line of labels: the next table's header)
+                j += 1 + extra
+                continue
             cells.extend(
                 Cell(lo, hi, h) for (lo, hi), h in zip(fields, labels, strict=True) if hi > lo
             )

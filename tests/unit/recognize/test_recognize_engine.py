@@ -153,6 +153,22 @@ def test_a_comma_space_table_keeps_thousands_separators_in_their_cell(
     assert (EntityType.DATE_OF_BIRTH, "1990-06-11") in found
 
 
+def test_values_holding_the_delimiter_are_realigned(engine: PatternEngine) -> None:
+    text = (
+        "Employee, Address, IBAN, DOB, Start date\n"
+        "Gay, Isabelle, 7, rue de Bernier - 64702 Saint Thibault, "
+        "FR76 3000 6000 0112 3456 7890 189, 26-02-1991, 2024-01-01\n"
+        "Patient, DOB, MRN\n"
+        "Roberta Storladi, 22/10/1933, B010-\n368H\n"
+        "Ciro Fibonacci, 3-02-1984, R4372033\n"
+    )
+    found = spans(engine, text)
+    assert (EntityType.DATE_OF_BIRTH, "26-02-1991") in found
+    assert (EntityType.DATE_OF_BIRTH, "3-02-1984") in found
+    assert (EntityType.MEDICAL_RECORD_NUMBER, "R4372033") in found
+    assert (EntityType.DATE_OF_BIRTH, "2024-01-01") not in found
+
+
 def test_a_date_column_that_is_not_a_birth_date_stays_a_date(engine: PatternEngine) -> None:
     text = "invoice_no,invoice_date,amount\n10023,12/03/1985,120.00\n"
     assert [t for t, _ in spans(engine, text)] == []
