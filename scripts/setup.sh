@@ -9,6 +9,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
-# OpenMP threads spinning on 2 cores collapse llama.cpp throughput; build for one thread's use.
-.venv/bin/python -m pip install --quiet -e ".[dev,local-llm]"
+# (pip's notes about this machine's unused local package mirrors are noise: filtered)
+.venv/bin/python -m pip install --quiet -e ".[dev,local-llm]" \
+  2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 echo "setup: ok ($(.venv/bin/python --version))"
