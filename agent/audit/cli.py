@@ -109,14 +109,13 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from agent.audit.export import export_log
-    from agent.audit.log import AuditConfig, AuditLog
 
+    since, until = parse_time(args.since, "--since"), parse_time(args.until, "--until")
+    if args.node:
+        return _export_nodes(args, since, until)
     paths = resolve_paths(args)
     db = paths.require_db()
-    since, until = parse_time(args.since, "--since"), parse_time(args.until, "--until")
-    if paths.key is not None and paths.key.exists() and paths.witness is not None:
-        # Sign a fresh head so the newest entries can be proven too.
-        AuditLog.open(AuditConfig(db, paths.key, paths.witness)).close()
+    _sign_fresh_head(paths)
     summary = export_log(
         db, Path(args.out), tenant=args.tenant, since=since, until=until, fmt=args.format
     )
@@ -124,11 +123,89 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sign_fresh_head(paths: AuditPaths) -> None:
+    """Sign a fresh head (when we hold the key) so the newest entries can be proven too."""
+    from agent.audit.log import AuditConfig, AuditLog
+
+    db = paths.require_db()
+    if paths.key is not None and paths.key.exists() and paths.witness is not None:
+        AuditLog.open(AuditConfig(db, paths.key, paths.witness)).close()
+
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def node_paths(spec: str) -> tuple[str, AuditPaths]:
+    """``NAME=AGENT_CONFIG_OR_DB``: an agent config (audit.* keys) or an audit database."""
+    from agent.audit.merge import check_node_name
+
+    name, sep, target = spec.partition("=")
+    if not sep or not target:
+        raise InvalidInput("--node: expected NAME=AGENT_CONFIG_OR_DB")
+    check_node_name(name)
+    path = Path(target)
+    try:
+        with path.open("rb") as fh:
+            is_db = fh.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    except OSError:
+        raise AuditError(f"node {name}: cannot read {path}") from None
+    if is_db:
+        return name, AuditPaths(path, None, None)
+    ns = argparse.Namespace(config=str(path), db=None, key=None, witness=None)
+    return name, resolve_paths(ns)
+
+
+def _export_nodes(args: argparse.Namespace, since: float, until: float) -> int:
+    from agent.audit.merge import NodeSource, export_merged
+
+    if args.config or args.db or args.key or args.witness:
+        raise InvalidInput("--node cannot be combined with --config, --db, --key or --witness")
+    nodes: list[NodeSource] = []
+    for spec in args.node:
+        name, paths = node_paths(spec)
+        try:
+            _sign_fresh_head(paths)
+            nodes.append(NodeSource(name, paths.require_db()))
+        except AuditError as exc:
+            raise AuditError(f"node {name}: {exc}") from None
+    summary = export_merged(
+        nodes, Path(args.out), tenant=args.tenant, since=since, until=until, fmt=args.format
+    )
+    print(summary.summary())
+    return 0
+
+
+def node_pins(values: Sequence[str]) -> tuple[list[VerifyKey], dict[str, VerifyKey]]:
+    """Split ``--public-key`` values into plain pins and ``NODE=HEX_OR_FILE`` pins."""
+    from agent.audit.merge import NODE_NAME
+
+    plain: list[VerifyKey] = []
+    per_node: dict[str, VerifyKey] = {}
+    for value in values:
+        name, sep, rest = value.partition("=")
+        if sep and NODE_NAME.fullmatch(name) and not os.path.exists(value):
+            if name in per_node:
+                raise InvalidInput(f"--public-key: node {name} is pinned twice")
+            per_node[name] = parse_public_key(rest)
+        else:
+            plain.append(parse_public_key(value))
+    return plain, per_node
+
+
 def _cmd_verify_export(args: argparse.Namespace) -> int:
     from agent.audit.export import verify_export
+    from agent.audit.merge import is_merged_export, verify_merged
 
-    pins = [parse_public_key(args.public_key)] if args.public_key else []
-    print(verify_export(Path(args.directory), pins).summary())
+    directory = Path(args.directory)
+    plain, per_node = node_pins(args.public_key or [])
+    if is_merged_export(directory):
+        if plain:
+            raise InvalidInput("a merged export needs --public-key NODE=HEX_OR_FILE per node")
+        print(verify_merged(directory, per_node).summary())
+        return 0
+    if per_node:
+        raise InvalidInput("--public-key NODE=... applies to merged exports only")
+    print(verify_export(directory, plain).summary())
     return 0
 
 
@@ -211,11 +288,22 @@ def register(sub: Any) -> None:
     p.add_argument("--until", required=True, metavar="ISO", help="end (exclusive), UTC")
     p.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     p.add_argument("--out", required=True, metavar="DIR", help="new or empty directory")
+    p.add_argument(
+        "--node",
+        action="append",
+        metavar="NAME=AGENT_CONFIG_OR_DB",
+        help="merge several nodes' logs into one export (repeatable; replaces --config/--db)",
+    )
     p.set_defaults(func=_cmd_export)
 
     p = cmds.add_parser("verify-export", help="verify an export with only its files")
     p.add_argument("directory", metavar="DIR")
-    p.add_argument("--public-key", metavar="HEX_OR_FILE", help="pin the signer's public key")
+    p.add_argument(
+        "--public-key",
+        action="append",
+        metavar="[NODE=]HEX_OR_FILE",
+        help="pin the signer's public key; NODE=... per node of a merged export (repeatable)",
+    )
     p.set_defaults(func=_cmd_verify_export)
 
     p = cmds.add_parser("keygen", help="create a new Ed25519 signing key file")

@@ -89,7 +89,6 @@ def residency_summary(entries: Iterable[AuditEntry]) -> dict[str, Any]:
 def report_markdown(
     tenant: str, since: float, until: float, head: TreeHead, res: Mapping[str, Any], fmt: str
 ) -> str:
-    left = res["left"]
     lines = [
         f"# Audit export - tenant `{tenant}`",
         "",
@@ -98,7 +97,28 @@ def report_markdown(
         f"- Signed tree head: size {head.size}, root `{head.root.hex()}`, signed "
         f"{iso(head.time_ms / 1000)} by key `{head.key_id}`",
         "",
-        "## What left the premises",
+        *residency_lines(res, "##"),
+        "## How to verify",
+        "",
+        "On any machine, with the public key obtained from the operator out of band:",
+        "",
+        "    bastion audit verify-export THIS_DIR --public-key PUBLIC_KEY_HEX",
+        "",
+        "This checks that every entry above is included in the signed log (RFC 6962",
+        "inclusion proofs to the Ed25519-signed tree head), that earlier heads are",
+        "consistent with it, and that the figures in this report follow from the entries.",
+        "It does not prove that no entry was left out of the export; `bastion audit verify`",
+        "on the full log does.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def residency_lines(res: Mapping[str, Any], level: str) -> list[str]:
+    """The "what left" and "what was withheld" tables of one residency summary."""
+    left = res["left"]
+    lines = [
+        f"{level} What left the premises",
         "",
         f"{left['cloud_calls']} cloud calls carrying {left['bytes']} bytes; "
         f"{left['sections']} sections sent.",
@@ -122,7 +142,7 @@ def report_markdown(
     w = res["withheld"]
     lines += [
         "",
-        "## What was withheld",
+        f"{level} What was withheld",
         "",
         f"The egress re-check stopped {w['egress_blocks']} sections.",
         "",
@@ -134,17 +154,5 @@ def report_markdown(
         "|---|---:|",
         *(f"| {a} | {n} |" for a, n in w["sections_by_status"].items()),
         "",
-        "## How to verify",
-        "",
-        "On any machine, with the public key obtained from the operator out of band:",
-        "",
-        "    bastion audit verify-export THIS_DIR --public-key PUBLIC_KEY_HEX",
-        "",
-        "This checks that every entry above is included in the signed log (RFC 6962",
-        "inclusion proofs to the Ed25519-signed tree head), that earlier heads are",
-        "consistent with it, and that the figures in this report follow from the entries.",
-        "It does not prove that no entry was left out of the export; `bastion audit verify`",
-        "on the full log does.",
-        "",
     ]
-    return "\n".join(lines)
+    return lines
