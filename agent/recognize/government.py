@@ -137,7 +137,9 @@ def national_id() -> PatternRecognizer:
             "national id", "national id number", "national identity number", "id card",
             "identity card", "identity document", "id document", "id doc", "id no",
             "document number", "document no", "ausweisdokument", "documento",
-            "pièce d'identité", "documento d'identità", "carte d'identité", "carte nationale",
+            "pièce d'identité", "documento d'identità",
+            # an alphanumeric value under "SSN" is a national ID, not a US SSN
+            "ssn", "social security number", "carte d'identité", "carte nationale",
             "cni", "personalausweis", "ausweis", "ausweisnummer", "dni", "documento de identidad",
             "carta d'identità", "carta di identità", "identiteitskaart", "id-kaart",
         ),
