@@ -149,7 +149,7 @@ def ip_address() -> PatternRecognizer:
                 ("v4", r"(?<![\w.])(?<!::ffff:)(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)", 0.6),
                 ("v6", r"(?<![\w:])(?=[0-9A-Fa-f]*:[0-9A-Fa-f]*:)[0-9A-Fa-f:]{2,39}"
                        r"(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:]|\.\d)", 0.6),
-            ]),
+            ], prefix=r"(?=[0-9A-Fa-f:])"),
         ],
         context=(
             "ip", "ip address", "ipv4", "ipv6", "address", "host", "server", "gateway",

@@ -23,10 +23,10 @@ def us_ssn() -> PatternRecognizer:
         EntityType.US_SSN,
         [
             variants("ssn", [
-                ("dashed", rf"{_L}\d{{3}}-\d{{2}}-\d{{4}}{_R}", 0.5),
-                ("spaced", rf"{_L}\d{{3}}(?P<sep>[ .])\d{{2}}(?P=sep)\d{{4}}{_R}", 0.3),
-                ("plain", rf"{_L}\d{{9}}{_R}", 0.2),
-            ]),
+                ("dashed", rf"\d{{3}}-\d{{2}}-\d{{4}}{_R}", 0.5),
+                ("spaced", rf"\d{{3}}(?P<sep>[ .])\d{{2}}(?P=sep)\d{{4}}{_R}", 0.3),
+                ("plain", rf"\d{{9}}{_R}", 0.2),
+            ], prefix=_L),
         ],
         context=(
             "ssn", "social security", "social security number", "social security no",
@@ -46,9 +46,9 @@ def uk_nhs() -> PatternRecognizer:
         [
             variants("nhs number", [
                 # a line break may stand for a separator: "886 613\n2292"
-                ("grouped", rf"{_L}\d{{3}}(?:[ \-]|\r?\n)\d{{3}}(?:[ \-]|\r?\n)\d{{4}}{_R}", 0.3),
-                ("plain", rf"{_L}\d{{10}}{_R}", 0.2),
-            ]),
+                ("grouped", rf"\d{{3}}(?:[ \-]|\r?\n)\d{{3}}(?:[ \-]|\r?\n)\d{{4}}{_R}", 0.3),
+                ("plain", rf"\d{{10}}{_R}", 0.2),
+            ], prefix=_L),
         ],
         context=(
             "nhs", "nhs number", "nhs no", "national health service", "chi number", "patient",

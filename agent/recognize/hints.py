@@ -13,7 +13,14 @@ import re
 from collections.abc import Callable
 
 from agent.domain import EntityType
-from agent.recognize.pattern import Anchor, Candidate, Pattern, PatternRecognizer, ScanText
+from agent.recognize.pattern import (
+    Anchor,
+    Candidate,
+    Pattern,
+    PatternRecognizer,
+    ScanText,
+    variants,
+)
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
 _LOWER = "a-zß-öø-ÿāăąćčďđēėęěğīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"
@@ -257,18 +264,18 @@ def postcode() -> PatternRecognizer:
     return _address(
         "postcode",
         [
-            # separate patterns scan faster than one alternation; each starts with a
-            # look-ahead on its first character so most positions fail at once
-            Pattern("uk postcode", r"(?=[A-Z])(?<![\w\-])(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?|GIR)"
-                    r"[ ]?\d[ABD-HJLNP-UW-Z]{2}(?![\w\-])", 0.6),
-            # after a comma ("Boise, ID 83702"): a bare "ID 75535" is an identifier
-            Pattern("us state + zip", rf"(?=[A-Z]{{2}}[ \t]+\d{{5}})(?:(?<=, )|(?<=,))"
-                    rf"(?:{_US_STATES})[ \t]+\d{{5}}(?:-\d{{4}})?(?![\w\-])", 0.65),
-            Pattern("nl postcode + city", rf"(?=[1-9])(?<![\w\-])[1-9]\d{{3}}[ ]?(?!SA|SD|SS)"
-                    rf"[A-Z]{{2}}[ \t]+{_CAP}(?![\w])", 0.6),
-            # 10115 Berlin, 75002 Paris, 28013 Madrid, 00184 Roma: needs context
-            Pattern("5-digit postcode + city", rf"(?=[DFEI\d])(?<![\w\-.,/])(?:[DFEI]-)?\d{{5}}"
-                    rf"[ \t]+{_CAP}(?:[ \t\-](?:am|an der|sur|en|de|{_CAP}))?(?![\w])", 0.45),
+            variants("postcode", [
+                ("uk", r"(?<![\w\-])(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?|GIR)[ ]?\d"
+                       r"[ABD-HJLNP-UW-Z]{2}(?![\w\-])", 0.6),
+                # after a comma ("Boise, ID 83702"): a bare "ID 75535" is an identifier
+                ("us", rf"(?=[A-Z]{{2}}[ \t]+\d{{5}})(?:(?<=, )|(?<=,))(?:{_US_STATES})"
+                       rf"[ \t]+\d{{5}}(?:-\d{{4}})?(?![\w\-])", 0.65),
+                ("nl", rf"(?<![\w\-])[1-9]\d{{3}}[ ]?(?!SA|SD|SS)[A-Z]{{2}}[ \t]+{_CAP}(?![\w])",
+                       0.6),
+                # 10115 Berlin, 75002 Paris, 28013 Madrid, 00184 Roma: needs context
+                ("five", rf"(?<![\w\-.,/])(?:[DFEI]-)?\d{{5}}[ \t]+{_CAP}"
+                         rf"(?:[ \t\-](?:am|an der|sur|en|de|{_CAP}))?(?![\w])", 0.45),
+            ], prefix=r"(?=[A-Z\d])"),
         ],
         numeric=True,
     )  # fmt: skip
