@@ -23,8 +23,9 @@ from typing import Any
 
 from agent.domain import Entity, EntityType
 from agent.recognize.normalize import NormalizedText, join_lines, normalize
-from agent.recognize.pattern import Candidate, PatternRecognizer, ScanText
+from agent.recognize.pattern import Candidate, PatternRecognizer
 from agent.recognize.registry import build_recognizers
+from agent.recognize.scan import ScanText
 from bastion.configfile import ConfigFile
 from bastion.errors import ConfigError
 

@@ -13,14 +13,8 @@ import re
 from collections.abc import Callable
 
 from agent.domain import EntityType
-from agent.recognize.pattern import (
-    Anchor,
-    Candidate,
-    Pattern,
-    PatternRecognizer,
-    ScanText,
-    variants,
-)
+from agent.recognize.pattern import Candidate, Pattern, PatternRecognizer, variants
+from agent.recognize.scan import Anchor, ScanText
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
 _LOWER = "a-zß-öø-ÿāăąćčďđēėęěğīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"

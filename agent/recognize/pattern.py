@@ -16,17 +16,14 @@ not writing a scanner. A recognizer holds
   is weak), ``None`` means "no opinion". (``adjust`` may narrow a raw match first, for
   identifiers whose length depends on their content, such as an IBAN's country.)
 
-Speed: a regex scan costs ~15 ns per character and per pattern, and case-insensitive
-alternations cost several times that, so a recognizer says where its matches can be and
-only those ranges are scanned:
+Speed (see ``scan.py``): a recognizer says where its matches can be, and only those
+ranges are scanned:
 
 - ``anchor``: words that every match contains (``street``, ``password``, ``dear``) or that
-  must precede it (the context words of a context-required recognizer). They are found
-  in one case-sensitive pass over the lower-cased text; the patterns then scan a few
-  dozen characters around each hit;
+  must precede it (the context words of a context-required recognizer, and the table
+  columns headed by them); the patterns then scan a few dozen characters around each;
 - ``numeric``: every match lies in a run of digit-bearing tokens (``numeric_regions``,
-  computed once per text and shared), optionally followed by ``numeric_tail`` characters
-  (a postcode's city name).
+  computed once per text and shared), plus ``numeric_tail`` characters if needed.
 
 ``find`` returns ``Candidate`` objects, which carry the validated flag the engine uses to
 resolve overlaps between types; ``analyze`` (the ``Recognizer`` protocol) returns plain
@@ -36,29 +33,16 @@ entities.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from agent.domain import Entity, EntityType
-from agent.recognize.tables import Cell, CellIndex, table_cells
+from agent.recognize.scan import MAX_MATCH, Anchor, AnchorIndex, ScanText, compile_words
+from agent.recognize.tables import Cell
 
 MAX_SCORE = 1.0
-# longest span a context-required recognizer may report (dates, record numbers, keys)
-MAX_MATCH = 120
 # how far back ``not_after`` looks
 NOT_AFTER_WINDOW = 40
-# Where a number-shaped identifier can be: runs of whitespace-separated tokens containing
-# a digit, with short upper-case tokens between or just before them (the bank code WEST
-# in an IBAN, the AB of a NINO), and one capitalised word after them (a postcode's city).
-# Anchored at token starts so hostile input stays linear.
-_NUMERIC_REGION = re.compile(
-    r"(?<!\S)(?:[A-Z]{1,5}\s+){0,2}\S*\d\S*(?:\s+(?:\S*\d\S*|[A-Z]{1,5}(?![A-Za-z0-9])))*"
-    # and the capitalised word after the last number (the city after a postcode)
-    r"(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\s,;]*)?"
-)
-_REGION_GAP = 16
-# letters of the Latin scripts Bastion's locales use (anything else splits a run)
-_LETTER_RUN = re.compile(r"[a-zß-öø-ÿ]+")
 DEFAULT_CONTEXT_BOOST = 0.35
 DEFAULT_CONTEXT_WINDOW = 40
 
@@ -122,138 +106,7 @@ class Candidate:
         return Candidate(self.type, start, end, self.score, self.source, self.validated)
 
 
-def numeric_regions(text: str) -> list[tuple[int, int]]:
-    """Merged ``[lo, hi)`` ranges where number-shaped identifiers can occur.
-
-    Each range starts at a token start and ends at a token end, so a regex scanned with
-    ``finditer(text, lo, hi)`` sees the same boundaries as on the whole text.
-    """
-    spans: list[tuple[int, int]] = []
-    for m in _NUMERIC_REGION.finditer(text):
-        lo, hi = m.span()
-        if spans and lo - spans[-1][1] <= _REGION_GAP:
-            spans[-1] = (spans[-1][0], hi)
-        else:
-            spans.append((lo, hi))
-    return spans
-
-
 Validator = Callable[[str], "bool | None"]
-
-
-class ScanText:
-    """A text plus what several recognizers need from it, computed once: its lower-cased
-    form (for case-insensitive word searches) and its numeric regions."""
-
-    __slots__ = ("_cells", "_lower", "_regions", "_words", "text")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._lower: str | None = None
-        self._regions: list[tuple[int, int]] | None = None
-        self._words: frozenset[str] | None = None
-        self._cells: CellIndex | None = None
-
-    @property
-    def lower(self) -> str | None:
-        """``text.lower()`` when that keeps every offset (it does not for ``İ``), else None."""
-        if self._lower is None:
-            low = self.text.lower()
-            self._lower = low if len(low) == len(self.text) else ""
-        return self._lower or None
-
-    @property
-    def words(self) -> frozenset[str]:
-        """The distinct letter runs of the lower-cased text: an anchor word whose first run
-        is absent needs no search."""
-        if self._words is None:
-            self._words = frozenset(_LETTER_RUN.findall(self.lower or self.text.lower()))
-        return self._words
-
-    @property
-    def cells(self) -> CellIndex:
-        """The cells of tables pasted as text, with their column headers."""
-        if self._cells is None:
-            self._cells = CellIndex(table_cells(self.text))
-        return self._cells
-
-    @property
-    def regions(self) -> list[tuple[int, int]]:
-        if self._regions is None:
-            self._regions = numeric_regions(self.text)
-        return self._regions
-
-
-@dataclass(frozen=True, slots=True)
-class Anchor:
-    """Words every match contains or follows (found case-insensitively).
-
-    A match may start from ``before`` characters before an anchor to ``after`` characters
-    after the anchor's end, and is at most ``reach`` characters long. ``leads``: the match
-    starts exactly at the anchor (a keyword-led pattern), so it is tried there only.
-    """
-
-    words: Sequence[str]
-    before: int = 0
-    after: int = 0
-    reach: int = MAX_MATCH
-    leads: bool = False
-    whole_words: bool = True
-
-
-def _word_alternation(words: Iterable[str]) -> str:
-    """A regex matching any of ``words`` (longest first)."""
-    return "(?:" + "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True)) + ")"
-
-
-def compile_words(words: Sequence[str]) -> re.Pattern[str] | None:
-    """Whole-word, case-insensitive matching of ``words`` (for short context windows)."""
-    if not words:
-        return None
-    return re.compile(rf"(?<![^\W_]){_word_alternation(words)}(?![^\W_])", re.IGNORECASE)
-
-
-class _AnchorIndex:
-    """Finds anchor words fast: ``str.find`` per word over the lower-cased text (a regex
-    alternation of many words is ~10x slower), word boundaries checked on the few hits."""
-
-    def __init__(self, anchor: Anchor) -> None:
-        self.anchor = anchor
-        self._words = tuple(sorted({w.lower() for w in anchor.words}, key=len, reverse=True))
-        self._fallback = re.compile(_word_alternation(self._words), re.IGNORECASE)
-        # a whole word is looked for only when its first letter run occurs in the text
-        self._firsts = tuple(
-            (w, m.group() if m else None) for w in self._words for m in [_LETTER_RUN.search(w)]
-        )
-
-    def spans(self, scan: ScanText) -> list[tuple[int, int]]:
-        """``(start, end)`` of every anchor hit, sorted, one (the longest) per start."""
-        low = scan.lower
-        whole = self.anchor.whole_words
-        best: dict[int, int] = {}
-        if low is None:  # lower() would shift offsets: the slow, exact way
-            for m in self._fallback.finditer(scan.text):
-                if not whole or _whole_word(scan.text, *m.span()):
-                    best[m.start()] = m.end()
-            return sorted(best.items())
-        present = scan.words if whole else None
-        for word, first in self._firsts:
-            if present is not None and first is not None and first not in present:
-                continue
-            pos = low.find(word)
-            while pos != -1:
-                end = pos + len(word)
-                if (not whole or _whole_word(low, pos, end)) and best.get(pos, -1) < end:
-                    best[pos] = end
-                pos = low.find(word, pos + 1)
-        return sorted(best.items())
-
-
-def _whole_word(text: str, start: int, end: int) -> bool:
-    """No letter or digit glued to either side (a word ending in ``.`` may be followed)."""
-    if start > 0 and text[start - 1].isalnum():
-        return False
-    return end >= len(text) or not (text[end].isalnum() and text[end - 1].isalnum())
 
 
 class PatternRecognizer:
@@ -302,7 +155,7 @@ class PatternRecognizer:
             # a match needs a cue before it (or shortly after): scan only around cues
             before = context_after + MAX_MATCH if context_after else 0
             anchor = Anchor(context, before=before, after=context_window)
-        self._anchor = _AnchorIndex(anchor) if anchor is not None else None
+        self._anchor = AnchorIndex(anchor) if anchor is not None else None
         self.numeric = numeric
         self.numeric_tail = numeric_tail
         self._prefilter = re.compile(prefilter) if prefilter else None

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from agent.domain import EntityType
-from agent.recognize.pattern import Anchor, Pattern, PatternRecognizer, ScanText
+from agent.recognize.pattern import Pattern, PatternRecognizer
+from agent.recognize.scan import Anchor, ScanText
 
 _END = r"(?![A-Za-z0-9_\-])"
 
