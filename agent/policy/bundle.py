@@ -212,6 +212,12 @@ class ReloadOutcome:
     refused: str = ""  # the PolicyError message when the update was refused
 
 
+@dataclass(frozen=True)
+class _Verified:
+    bundle: PolicyBundle
+    engine: PolicyEngine
+
+
 def _stamp(path: Path) -> tuple[int, int, int] | None:
     try:
         st = path.stat()
@@ -258,28 +264,7 @@ class PolicyReloader:
 
     def reload(self) -> ReloadOutcome:
         """Re-read the bundle now; swap the policy only if the new bundle is good and newer."""
-        with self._lock:
-            self._stamp = _stamp(self.path)
-            try:
-                bundle = read_bundle(self.path, self._trusted)
-                if bundle.policy_version == self._bundle.policy_version:
-                    return ReloadOutcome(False, self._engine.version)
-                if bundle.signed_at_epoch < self._bundle.signed_at_epoch:
-                    raise PolicyError(
-                        f"{self.path}: bundle signed at {bundle.signed_at} is older than the "
-                        f"loaded one ({self._bundle.signed_at}); rollback refused"
-                    )
-                engine = engine_of(bundle, str(self.path))
-            except PolicyError as exc:
-                self.last_refusal = str(exc)
-                if self._on_refused is not None:
-                    self._on_refused(self.last_refusal)
-                return ReloadOutcome(False, self._engine.version, self.last_refusal)
-            self._bundle, self._engine = bundle, engine
-            self.last_refusal = ""
-        if self._on_change is not None:
-            self._on_change(engine)
-        return ReloadOutcome(True, engine.version)
+        return self._apply(self._prepare())
 
     def poll(self) -> ReloadOutcome | None:
         """Reload if the file's mtime, size or inode changed since the last look."""
@@ -288,12 +273,53 @@ class PolicyReloader:
         return self.reload()
 
     async def watch(self, interval_s: float = 5.0) -> None:
-        """Poll until cancelled (run it as a task next to the server)."""
+        """Poll until cancelled (run it as a task next to the server).
+
+        Reading and verifying happen in a worker thread; the swap and the callbacks run on
+        the event loop, so callbacks may touch loop-bound objects.
+        """
         import asyncio
 
         while True:
             await asyncio.sleep(interval_s)
-            await asyncio.to_thread(self.poll)
+            if _stamp(self.path) != self._stamp:
+                self._apply(await asyncio.to_thread(self._prepare))
+
+    def _prepare(self) -> _Verified | PolicyError | None:
+        """The verified new bundle and engine, the refusal, or None when unchanged."""
+        self._stamp = _stamp(self.path)
+        try:
+            bundle = read_bundle(self.path, self._trusted)
+            if bundle.policy_version == self._bundle.policy_version:
+                return None
+            return _Verified(bundle, engine_of(bundle, str(self.path)))
+        except PolicyError as exc:
+            return exc
+
+    def _apply(self, prepared: _Verified | PolicyError | None) -> ReloadOutcome:
+        with self._lock:
+            if prepared is None:
+                return ReloadOutcome(False, self._engine.version)
+            if isinstance(prepared, _Verified) and (
+                prepared.bundle.signed_at_epoch < self._bundle.signed_at_epoch
+            ):
+                prepared = PolicyError(
+                    f"{self.path}: bundle signed at {prepared.bundle.signed_at} is older than the "
+                    f"loaded one ({self._bundle.signed_at}); rollback refused"
+                )
+            if isinstance(prepared, PolicyError):
+                self.last_refusal = str(prepared)
+                outcome = ReloadOutcome(False, self._engine.version, self.last_refusal)
+            else:
+                self._bundle, self._engine = prepared.bundle, prepared.engine
+                self.last_refusal = ""
+                outcome = ReloadOutcome(True, self._engine.version)
+            engine = self._engine
+        if outcome.refused and self._on_refused is not None:
+            self._on_refused(outcome.refused)
+        if outcome.changed and self._on_change is not None:
+            self._on_change(engine)
+        return outcome
 
 
 def write_bundle(path: Path, content: bytes) -> None:

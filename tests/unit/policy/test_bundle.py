@@ -212,3 +212,20 @@ def test_bundle_subcommands_are_documented() -> None:
     for name in ("keygen", "sign", "verify-bundle"):
         assert f"### `bastion policy {name}" in docs
     assert "## Signed bundles" in docs and "### Key rotation" in docs
+
+
+async def test_watch_polls_the_file_and_swaps_in_a_good_update(
+    tmp_path: Path, key: SigningKey
+) -> None:
+    import asyncio
+
+    path = _bundle(tmp_path, key)
+    swapped = asyncio.Event()
+    reloader = PolicyReloader(path, [key.verify_key], on_change=lambda _e: swapped.set())
+    task = asyncio.create_task(reloader.watch(interval_s=0.02))
+    try:
+        write_bundle(path, sign_bundle(GDPR, key, T0 + 1))
+        await asyncio.wait_for(swapped.wait(), timeout=5)
+    finally:
+        task.cancel()
+    assert reloader.engine.version == policy_version(GDPR)
