@@ -6,7 +6,8 @@
     log.close()                                  # signs a final tree head
 
 ``merkle`` is the pure RFC 6962 core; ``verify`` re-checks a whole log; ``export``
-writes and checks offline-verifiable compliance exports; ``cli`` is ``bastion audit``.
+writes and checks offline-verifiable compliance exports; ``merge`` merges several nodes'
+exports into one (each entry proven by its own node's log); ``cli`` is ``bastion audit``.
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ class ExportReport:
 
 
 # -- writing ----------------------------------------------------------------------------
-def _csv_cell(name: str, value: Any) -> str:
+def csv_cell(name: str, value: Any) -> str:
     if value is None:
         return ""
     if name in _JSON_FIELDS:
@@ -116,10 +116,10 @@ def _write_entries(path: Path, rows: Sequence[tuple[int, AuditEntry]], fmt: str)
         w.writerow(CSV_COLUMNS)
         for eid, e in rows:
             d = {"id": eid, **e.to_dict()}
-            w.writerow([_csv_cell(c, d[c]) for c in CSV_COLUMNS])
+            w.writerow([csv_cell(c, d[c]) for c in CSV_COLUMNS])
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -224,14 +224,14 @@ def export_log(
         "until": until,
         "log_id": log_id,
         "entries": len(rows),
-        "files": {name: _sha256_file(out_dir / name) for name in files},
+        "files": {name: sha256_file(out_dir / name) for name in files},
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return ExportSummary(out_dir, len(rows), head.size, excluded)
 
 
 # -- reading and verifying --------------------------------------------------------------
-def _csv_value(name: str, cell: str) -> Any:
+def csv_value(name: str, cell: str) -> Any:
     if name in _JSON_FIELDS:
         return None if cell == "" and name == "destination" else json.loads(cell)
     if name == "section_index":
@@ -243,7 +243,7 @@ def _csv_value(name: str, cell: str) -> Any:
     return cell
 
 
-def _read_entries(path: Path, fmt: str) -> list[tuple[int, AuditEntry]]:
+def read_entries(path: Path, fmt: str) -> list[tuple[int, AuditEntry]]:
     out: list[tuple[int, AuditEntry]] = []
     text = path.read_text(encoding="utf-8")
     if fmt == "jsonl":
@@ -256,7 +256,7 @@ def _read_entries(path: Path, fmt: str) -> list[tuple[int, AuditEntry]]:
         if header != CSV_COLUMNS:
             raise ExportInvalid(f"{path.name}: unexpected CSV header")
         records = (
-            (n, {c: _csv_value(c, cell) for c, cell in zip(CSV_COLUMNS, row, strict=True)})
+            (n, {c: csv_value(c, cell) for c, cell in zip(CSV_COLUMNS, row, strict=True)})
             for n, row in enumerate(reader, 2)
         )
     line = 0
@@ -275,7 +275,7 @@ def _read_entries(path: Path, fmt: str) -> list[tuple[int, AuditEntry]]:
     return out
 
 
-def _load_json(path: Path) -> Any:
+def load_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -320,9 +320,14 @@ def verify_export(directory: Path, pins: Sequence[VerifyKey] = ()) -> ExportRepo
 
 
 def _verify_export(directory: Path, pins: Sequence[VerifyKey]) -> ExportReport:
-    manifest = _load_json(directory / "manifest.json")
+    manifest = load_json(directory / "manifest.json")
     if not isinstance(manifest, dict):
         raise ExportInvalid("manifest.json must be an object")
+    if manifest.get("kind") == "merged":
+        raise ExportInvalid(
+            "this is a merged multi-node export: verify it with verify_merged "
+            "(bastion audit verify-export does)"
+        )
     fmt = manifest.get("format")
     if fmt not in FORMATS:
         raise ExportInvalid("manifest.json names no known format")
@@ -336,13 +341,13 @@ def _verify_export(directory: Path, pins: Sequence[VerifyKey]) -> ExportReport:
         p = directory / name
         if p.name != name or not p.is_file():
             raise ExportInvalid(f"export is missing {name}")
-        if _sha256_file(p) != digest:
+        if sha256_file(p) != digest:
             raise ExportInvalid(f"{name} does not match its manifest hash")
     log_id = manifest.get("log_id")
     if not isinstance(log_id, str):
         raise ExportInvalid("manifest.json has no log id")
     try:
-        keys_raw = _load_json(directory / "keys.json")
+        keys_raw = load_json(directory / "keys.json")
         if not isinstance(keys_raw, list):
             raise ExportInvalid("keys.json must be a list")
         keys = [KeyRecord.from_dict(k) for k in keys_raw]
@@ -352,7 +357,7 @@ def _verify_export(directory: Path, pins: Sequence[VerifyKey]) -> ExportReport:
         trust.verify(head, log_id)
     except (HeadError, IntegrityError) as exc:
         raise ExportInvalid(f"signed head: {exc}") from None
-    entries = _read_entries(directory / f"entries.{fmt}", fmt)
+    entries = read_entries(directory / f"entries.{fmt}", fmt)
     proofs = [
         json.loads(line)
         for line in (directory / "proofs.jsonl").read_text().splitlines()
@@ -400,7 +405,7 @@ def _verify_export(directory: Path, pins: Sequence[VerifyKey]) -> ExportReport:
             raise ExportInvalid(f"heads.jsonl line {n}: {exc}") from None
         earlier += 1
     expected = residency_summary(e for _, e in entries)
-    if _load_json(directory / "residency.json") != json.loads(json.dumps(expected)):
+    if load_json(directory / "residency.json") != json.loads(json.dumps(expected)):
         raise ExportInvalid("residency.json does not follow from the exported entries")
     report = report_markdown(tenant, since, until, head, expected, fmt)
     if (directory / "report.md").read_text(encoding="utf-8") != report:

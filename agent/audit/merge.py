@@ -36,12 +36,12 @@ from agent.audit.export import (
     FORMATS,
     ExportInvalid,
     ExportReport,
-    _csv_cell,
-    _csv_value,
-    _load_json,
-    _read_entries,
-    _sha256_file,
+    csv_cell,
+    csv_value,
     export_log,
+    load_json,
+    read_entries,
+    sha256_file,
     verify_export,
 )
 from agent.audit.report import iso, residency_lines, residency_summary
@@ -127,7 +127,7 @@ def _write_merged_entries(path: Path, rows: Sequence[NodeRow], fmt: str) -> None
         w.writerow(MERGED_CSV_COLUMNS)
         for node, eid, e in rows:
             d = {"node": node, "id": eid, **e.to_dict()}
-            w.writerow([node, *(_csv_cell(c, d[c]) for c in CSV_COLUMNS)])
+            w.writerow([node, *(csv_cell(c, d[c]) for c in CSV_COLUMNS)])
 
 
 def merged_residency(by_node: Mapping[str, Sequence[AuditEntry]]) -> dict[str, Any]:
@@ -234,14 +234,14 @@ def _export_merged(
         except AuditError as exc:
             raise AuditError(f"node {n.name}: {exc}") from None
         excluded += s.excluded_unsigned
-        node_manifest = _load_json(part / "manifest.json")
+        node_manifest = load_json(part / "manifest.json")
         log_id = node_manifest["log_id"]
         if log_id in log_ids:
             raise AuditError(f"nodes {log_ids[log_id]} and {n.name} hold the same log")
         log_ids[log_id] = n.name
-        head = _load_json(part / "head.json")
+        head = load_json(part / "head.json")
         heads[n.name] = head
-        node_entries = _read_entries(part / f"entries.{fmt}", fmt)
+        node_entries = read_entries(part / f"entries.{fmt}", fmt)
         by_node[n.name] = [e for _, e in node_entries]
         rows += [(n.name, eid, e) for eid, e in node_entries]
         node_meta.append(
@@ -274,7 +274,7 @@ def _export_merged(
         *_TOP_FILES,
         *(f"nodes/{m['name']}/manifest.json" for m in node_meta),
     ]
-    manifest["files"] = {name: _sha256_file(out_dir / name) for name in sorted(listed)}
+    manifest["files"] = {name: sha256_file(out_dir / name) for name in sorted(listed)}
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return MergedSummary(out_dir, len(rows), tuple(counts), excluded)
 
@@ -307,7 +307,7 @@ def verify_merged(directory: Path, pins: Mapping[str, VerifyKey] | None = None) 
 
 
 def _verify_manifest(directory: Path) -> tuple[dict[str, Any], list[str]]:
-    manifest = _load_json(directory / "manifest.json")
+    manifest = load_json(directory / "manifest.json")
     if not isinstance(manifest, dict) or manifest.get("kind") != MERGED_KIND:
         raise ExportInvalid("manifest.json is not a merged export manifest")
     fmt = manifest.get("format")
@@ -330,7 +330,7 @@ def _verify_manifest(directory: Path) -> tuple[dict[str, Any], list[str]]:
         p = directory / name
         if not p.is_file():
             raise ExportInvalid(f"export is missing {name}")
-        if _sha256_file(p) != digest:
+        if sha256_file(p) != digest:
             raise ExportInvalid(f"{name} does not match its manifest hash")
     return manifest, names
 
@@ -354,7 +354,7 @@ def _verify_merged(directory: Path, pins: dict[str, VerifyKey]) -> MergedReport:
             report = verify_export(part, [pin] if pin is not None else [])
         except AuditError as exc:
             raise ExportInvalid(f"node {name}: {exc}") from None
-        part_manifest = _load_json(part / "manifest.json")
+        part_manifest = load_json(part / "manifest.json")
         same = (part_manifest.get(k) == manifest[k] for k in ("format", "tenant", "since", "until"))
         if not all(same):
             raise ExportInvalid(f"node {name}: its part covers another tenant, period or format")
@@ -364,10 +364,10 @@ def _verify_merged(directory: Path, pins: dict[str, VerifyKey]) -> MergedReport:
         if log_id in log_ids:
             raise ExportInvalid(f"nodes {log_ids[log_id]} and {name} hold the same log")
         log_ids[log_id] = name
-        heads[name] = _load_json(part / "head.json")
+        heads[name] = load_json(part / "head.json")
         if node.get("key_id") != heads[name]["key_id"]:
             raise ExportInvalid(f"node {name}: manifest.json misstates the node's key")
-        entries = _read_entries(part / f"entries.{fmt}", fmt)
+        entries = read_entries(part / f"entries.{fmt}", fmt)
         by_node[name] = [e for _, e in entries]
         for eid, e in entries:
             proven[(name, eid)] = e.canonical_bytes()
@@ -377,7 +377,7 @@ def _verify_merged(directory: Path, pins: dict[str, VerifyKey]) -> MergedReport:
     if manifest.get("entries") != len(merged):
         raise ExportInvalid("manifest entry count does not match the merged entries file")
     res = merged_residency(by_node)
-    if _load_json(directory / "residency.json") != json.loads(json.dumps(res)):
+    if load_json(directory / "residency.json") != json.loads(json.dumps(res)):
         raise ExportInvalid("residency.json does not follow from the nodes' entries")
     if (directory / "report.md").read_text(encoding="utf-8") != merged_report_markdown(
         manifest, res, heads
@@ -404,7 +404,7 @@ def _read_merged_entries(path: Path, fmt: str) -> list[tuple[int, NodeRow]]:
                 raise ExportInvalid(f"{path.name} line {n}: wrong number of columns")
             rec: dict[str, Any] = {"node": row[0]}
             rec.update(
-                {c: _csv_value(c, cell) for c, cell in zip(CSV_COLUMNS, row[1:], strict=True)}
+                {c: csv_value(c, cell) for c, cell in zip(CSV_COLUMNS, row[1:], strict=True)}
             )
             records.append((n, rec))
     for n, rec in records:

@@ -293,3 +293,11 @@ def test_merge_flags_are_documented() -> None:
     text = (Path(__file__).resolve().parents[3] / "docs" / "audit.md").read_text()
     assert "bastion audit export --node NAME=AGENT_CONFIG_OR_DB" in text
     assert "--public-key NODE=HEX_OR_FILE" in text and "## Merged exports" in text
+
+
+def test_single_node_verifier_points_a_merged_export_to_verify_merged(
+    two_nodes: dict[str, AuditConfig], tmp_path: Path
+) -> None:
+    _export(two_nodes, tmp_path / "out")
+    with pytest.raises(ExportInvalid, match="merged multi-node export"):
+        verify_export(tmp_path / "out")
