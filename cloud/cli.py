@@ -2,6 +2,8 @@
 
 If any provider says ``base_url: local``, the bundled local model server is started first
 and stopped after the gRPC server has drained (graceful stop: ``--grace`` seconds).
+``--ray`` serves the same contract from Ray Serve deployments (``cloud.ray_serve``, the
+``ray`` extra, settings in the config's ``ray:`` section); without it ray is never imported.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ def register(sub: Any) -> None:
     serve.add_argument(
         "--grace", type=float, default=10.0, help="seconds to finish in-flight calls on stop"
     )
+    serve.add_argument(
+        "--ray",
+        action="store_true",
+        help="run the orchestrator and providers as Ray Serve deployments (see the ray: section)",
+    )
     serve.set_defaults(func=_serve)
 
 
@@ -32,7 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per vendor call is noise
     config = load_config(args.config)
     if not config.needs_local_model:
-        asyncio.run(serve(config, grace=args.grace))
+        asyncio.run(serve(config, grace=args.grace, ray=args.ray))
         return 0
     from cloud.localmodel import LocalLLM
 
@@ -47,7 +54,8 @@ def _serve(args: argparse.Namespace) -> int:
         context_tokens=local.context_tokens,
     ) as llm:
         logging.getLogger("bastion.cloud").info("local model ready at %s", llm.base_url)
-        asyncio.run(serve(config.with_local_base_url(llm.base_url), grace=args.grace))
+        local_config = config.with_local_base_url(llm.base_url)
+        asyncio.run(serve(local_config, grace=args.grace, ray=args.ray))
     return 0
 
 
@@ -55,12 +63,19 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-async def serve(config: CloudConfig, *, grace: float = 10.0) -> None:
+async def serve(config: CloudConfig, *, grace: float = 10.0, ray: bool = False) -> None:
     """Serve until SIGTERM or SIGINT, then stop gracefully (``await server.stop(grace)``)."""
-    from cloud.server import create_server
+    server: Any
+    if ray:
+        from cloud.ray_serve import create_ray_server
 
-    server, port = await create_server(config)
-    print(f"bastion cloud: listening on {config.listen_host}:{port}", flush=True)
+        server, port = await create_ray_server(config)
+    else:
+        from cloud.server import create_server
+
+        server, port = await create_server(config)
+    runtime = " (Ray Serve)" if ray else ""
+    print(f"bastion cloud: listening on {config.listen_host}:{port}{runtime}", flush=True)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

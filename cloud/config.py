@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from bastion.configfile import ConfigFile, is_loopback, parse_host_port
 from cloud.domain import Mode, Strategy
+from cloud.ray_config import RaySettings, parse_ray_settings
 
 T = TypeVar("T")
 
@@ -30,6 +31,7 @@ _TOP_KEYS = {
     "budgets",
     "local_model",
     "metrics",
+    "ray",  # cloud/ray_config.py: only `bastion cloud serve --ray` reads it
 }
 _PROVIDER_KEYS = {
     "name",
@@ -156,6 +158,7 @@ class CloudConfig:
     budgets: Budgets
     local_model: LocalModelSettings
     metrics: MetricsSettings | None = None
+    ray: RaySettings | None = None  # the ``ray:`` section; None = Ray Serve defaults
 
     @property
     def listen(self) -> str:
@@ -384,6 +387,7 @@ def load_config(path: str | Path) -> CloudConfig:
         if not 0 <= port_value <= 65535:
             raise cfg.error("metrics.port", f"expected a port number, got {port_value}")
         metrics = MetricsSettings(port_value, cfg.get("metrics.host", str, "127.0.0.1"))
+    providers = _providers(cfg)
     return CloudConfig(
         metrics=metrics,
         path=cfg.path,
@@ -391,7 +395,8 @@ def load_config(path: str | Path) -> CloudConfig:
         listen_port=port,
         tls=tls,
         limits=limits,
-        providers=_providers(cfg),
+        providers=providers,
+        ray=parse_ray_settings(cfg, (p.name for p in providers)),
         defaults=_defaults(cfg),
         budgets=_budgets(cfg),
         local_model=local,
