@@ -44,6 +44,7 @@ MAX_SCORE = 1.0
 # how far back ``not_after`` looks
 NOT_AFTER_WINDOW = 40
 DEFAULT_CONTEXT_BOOST = 0.35
+_MAX_REMEMBERED_HEADERS = 4096
 DEFAULT_CONTEXT_WINDOW = 40
 
 
@@ -160,6 +161,7 @@ class PatternRecognizer:
         self.numeric_tail = numeric_tail
         self._prefilter = re.compile(prefilter) if prefilter else None
         self._validator = validator
+        self._header_cues: dict[str, int] = {}
         self.validated_score = validated_score
         #: whether the engine may report it from text joined across a line break
         self.joinable = joinable
@@ -236,10 +238,23 @@ class PatternRecognizer:
         return merged
 
     def _context_cells(self, scan: ScanText) -> list[Cell]:
-        context = self._context
-        if context is None or not scan.cells.cells:
+        if self._context is None or not scan.cells.cells:
             return []
-        return [c for c in scan.cells.cells if context.search(c.header)]
+        return [c for c in scan.cells.cells if self._header_cue(c.header) > 0]
+
+    def _header_cue(self, header: str) -> int:
+        """+1 / -1 / 0 for a column header (headers repeat: the answer is remembered)."""
+        cue = self._header_cues.get(header)
+        if cue is None:
+            if self._negative is not None and self._negative.search(header):
+                cue = -1
+            elif self._context is not None and self._context.search(header):
+                cue = 1
+            else:
+                cue = 0
+            if len(self._header_cues) < _MAX_REMEMBERED_HEADERS:
+                self._header_cues[header] = cue
+        return cue
 
     def _candidate(self, scan: ScanText, m: re.Match[str], pattern: Pattern) -> Candidate | None:
         raw_start, raw_end = m.span(pattern.group)
@@ -287,10 +302,9 @@ class PatternRecognizer:
         lo = max(0, start - self.context_window)
         cell = scan.cells.containing(start, end)
         if cell is not None:
-            if self._negative is not None and self._negative.search(cell.header):
-                return -1
-            if self._context is not None and self._context.search(cell.header):
-                return 1
+            header_cue = self._header_cue(cell.header)
+            if header_cue:
+                return header_cue
             # no cue in the header: the row's own words ("DOB<TAB>12/03/1985" in a form)
             lo = max(lo, text.rfind("\n", 0, start) + 1)
         window = text[lo:start]
