@@ -438,13 +438,30 @@ def _presidio_worker(texts: list[str], barrier: Any, queue: Any, rank: int) -> N
         queue.put((rank, [], 0.0, 0.0, f"{type(exc).__name__}: {exc}"))
 
 
+def shard(texts: Sequence[str], procs: int) -> list[list[str]]:
+    """Interleaved shards (text i goes to process i % procs): equal work for each."""
+    return [list(texts[k::procs]) for k in range(procs)]
+
+
+def unshard(parts: Sequence[Sequence[list[Span]]], n: int) -> list[list[Span]]:
+    """The inverse of ``shard``: per-process results back in input order."""
+    out: list[list[Span]] = [[] for _ in range(n)]
+    procs = len(parts)
+    for k, part in enumerate(parts):
+        for j, spans in enumerate(part):
+            out[k + j * procs] = spans
+    return out
+
+
 def presidio_run(texts: Sequence[str], procs: int) -> SystemRun:
     """Presidio on ``procs`` processes (interleaved shards), timed from a common start
     after every process has loaded and warmed up (load time is not counted)."""
-    ctx = mp.get_context("fork")
+    # spawn, not fork: the parent already runs ONNX Runtime / OpenVINO thread pools, and a
+    # forked child of a multithreaded process can inherit a held lock
+    ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(procs)
     queue = ctx.Queue()
-    shards = [list(texts[k::procs]) for k in range(procs)]
+    shards = shard(texts, procs)
     workers = [
         ctx.Process(target=_presidio_worker, args=(shards[k], barrier, queue, k))
         for k in range(procs)
@@ -457,11 +474,8 @@ def presidio_run(texts: Sequence[str], procs: int) -> SystemRun:
     errors = [r[4] for r in results if r[4]]
     if errors:
         raise RuntimeError("; ".join(errors))
-    results.sort(key=lambda r: r[0])
-    preds: list[Prediction] = [Prediction([]) for _ in texts]
-    for rank, spans, _, _, _ in results:
-        for j, s in enumerate(spans):
-            preds[rank + j * procs] = Prediction(s)
+    by_rank = {rank: spans for rank, spans, _, _, _ in results}
+    preds = [Prediction(spans) for spans in unshard([by_rank[k] for k in range(procs)], len(texts))]
     seconds = max(r[3] for r in results) - min(r[2] for r in results)
     name = f"presidio ({procs} procs)"
     return SystemRun(name, preds, seconds, sum(map(len, texts)), len(texts))
