@@ -17,6 +17,7 @@ How one ``analyze(text)`` goes:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -65,30 +66,29 @@ def _is_strong(c: Candidate) -> bool:
     return c.score >= STRONG_SCORE or (c.validated and c.score >= VALIDATED_STRONG_SCORE)
 
 
+def _beats(s: Candidate, c: Candidate) -> bool:
+    """Whether strong candidate ``s`` hides candidate ``c`` (overlapping, other type)."""
+    if s.type == c.type or not (s.start < c.end and c.start < s.end):
+        return False
+    if not c.validated:
+        return s.score > c.score
+    # two checksums agree by chance: the longer identifier contains the other
+    return s.start <= c.start and c.end <= s.end and s.end - s.start > c.end - c.start
+
+
 def _suppress_weaker_overlaps(candidates: list[Candidate]) -> list[Candidate]:
-    """Drop unvalidated candidates overlapped by a stronger one of another type."""
+    """Drop candidates overlapped by a stronger one of another type (O(n log n): the
+    strong ones that can overlap a candidate are found by bisection)."""
     strong = sorted((c for c in candidates if _is_strong(c)), key=lambda c: c.start)
     if not strong:
         return candidates
+    starts = [s.start for s in strong]
+    longest = max(s.end - s.start for s in strong)
     kept: list[Candidate] = []
     for c in candidates:
-        beaten = any(
-            s.type != c.type
-            and s.start < c.end
-            and c.start < s.end
-            and (
-                (not c.validated and s.score > c.score)
-                # two checksums agree by chance: the longer identifier contains the other
-                or (
-                    c.validated
-                    and s.start <= c.start
-                    and c.end <= s.end
-                    and s.end - s.start > c.end - c.start
-                )
-            )
-            for s in strong
-        )
-        if not beaten:
+        lo = bisect_left(starts, c.start - longest)
+        hi = bisect_left(starts, c.end)
+        if not any(_beats(s, c) for s in strong[lo:hi]):
             kept.append(c)
     return kept
 

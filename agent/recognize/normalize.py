@@ -164,7 +164,8 @@ class NormalizedText:
 
     def crosses_join(self, start: int, end: int) -> bool:
         """True when the normalised span contains a removed line break."""
-        return any(start < j < end for j in self.joins)
+        i = bisect_right(self.joins, start)
+        return i < len(self.joins) and self.joins[i] < end
 
 
 def _apply_edits(text: str, edits: Sequence[tuple[int, int, str]]) -> tuple[str, _Pieces]:
