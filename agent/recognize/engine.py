@@ -7,18 +7,14 @@ How one ``analyze(text)`` goes:
 2. every recognizer scans the normalised text; spans map back to the original;
 3. if identifiers may be broken across lines, a second view with those line breaks
    joined is scanned around each join only, and only spans that cross a join are kept,
-   if checksum-validated or of a type a join cannot fake (email, IP address, secret);
-4. candidates below ``min_score`` go; a candidate that overlaps a *strong* candidate of
-   another type (score >= 0.95, or checksum-validated with score >= 0.9) with a higher
-   score goes (a phone number inside a valid IBAN, an "email" inside
-   ``postgres://user:pass@host``);
-5. overlapping spans of the same type merge (widest span, best score, its source).
+   if checksum-validated or of a shape a join cannot fake (email, IP address, secret,
+   NINO, an international phone number);
+4. candidates below ``min_score`` go, and overlaps are resolved (``resolve.py``).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +22,13 @@ from agent.domain import Entity, EntityType
 from agent.recognize.normalize import NormalizedText, join_lines, normalize
 from agent.recognize.pattern import Candidate, PatternRecognizer
 from agent.recognize.registry import build_recognizers
+from agent.recognize.resolve import resolve
 from agent.recognize.scan import ScanText
 from bastion.configfile import ConfigFile
 from bastion.errors import ConfigError
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_recognizers.yaml")
 DEFAULT_MIN_SCORE = 0.5
-STRONG_SCORE = 0.95
-VALIDATED_STRONG_SCORE = 0.9
 # how much text around a joined line break is re-scanned (identifiers are shorter)
 _JOIN_WINDOW = 160
 
@@ -53,70 +48,6 @@ def _may_span_lines(c: Candidate, text: str) -> bool:
         return True
     # an international number ("+33\n634 878 268") has a shape a join cannot fake
     return c.type == EntityType.PHONE_NUMBER and text.startswith("+", c.start)
-
-
-# a hint (a name, an address grown over its line) never hides an identifier
-_HINT_TYPES = frozenset({EntityType.PERSON, EntityType.LOCATION, EntityType.ORGANIZATION})
-
-
-def _is_strong(c: Candidate) -> bool:
-    # a weak check (NHS mod 11 passes 1 number in 11) without context is not strong
-    if c.type in _HINT_TYPES:
-        return False
-    return c.score >= STRONG_SCORE or (c.validated and c.score >= VALIDATED_STRONG_SCORE)
-
-
-def _beats(s: Candidate, c: Candidate) -> bool:
-    """Whether strong candidate ``s`` hides candidate ``c`` (overlapping, other type)."""
-    if s.type == c.type or not (s.start < c.end and c.start < s.end):
-        return False
-    if not c.validated:
-        return s.score > c.score
-    # two checksums agree by chance: the longer identifier contains the other
-    return s.start <= c.start and c.end <= s.end and s.end - s.start > c.end - c.start
-
-
-def _suppress_weaker_overlaps(candidates: list[Candidate]) -> list[Candidate]:
-    """Drop candidates overlapped by a stronger one of another type (O(n log n): the
-    strong ones that can overlap a candidate are found by bisection)."""
-    strong = sorted((c for c in candidates if _is_strong(c)), key=lambda c: c.start)
-    if not strong:
-        return candidates
-    starts = [s.start for s in strong]
-    longest = max(s.end - s.start for s in strong)
-    kept: list[Candidate] = []
-    for c in candidates:
-        lo = bisect_left(starts, c.start - longest)
-        hi = bisect_left(starts, c.end)
-        if not any(_beats(s, c) for s in strong[lo:hi]):
-            kept.append(c)
-    return kept
-
-
-def _merge_same_type(candidates: Iterable[Candidate]) -> list[Candidate]:
-    by_type: dict[EntityType, list[Candidate]] = {}
-    for c in candidates:
-        by_type.setdefault(c.type, []).append(c)
-    merged: list[Candidate] = []
-    for group in by_type.values():
-        group.sort(key=lambda c: (c.start, -c.end))
-        current = group[0]
-        for c in group[1:]:
-            if c.start < current.end:
-                best = c if c.score > current.score else current
-                current = Candidate(
-                    current.type,
-                    current.start,
-                    max(current.end, c.end),
-                    best.score,
-                    best.source,
-                    current.validated or c.validated,
-                )
-            else:
-                merged.append(current)
-                current = c
-        merged.append(current)
-    return merged
 
 
 def _windows(view: NormalizedText) -> list[tuple[int, int]]:
@@ -208,10 +139,7 @@ class PatternEngine:
                     joined, lo, hi, crossing_joins_only=True, recognizers=self._join_recognizers
                 )
                 candidates.extend(c for c in found if _may_span_lines(c, text))
-        candidates = [c for c in candidates if c.score >= self.min_score]
-        resolved = _merge_same_type(_suppress_weaker_overlaps(candidates))
-        resolved.sort(key=lambda c: (c.start, c.end, c.type.value))
-        return [c.to_entity() for c in resolved]
+        return [c.to_entity() for c in resolve(candidates, self.min_score)]
 
     def _scan(
         self,
