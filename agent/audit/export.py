@@ -309,6 +309,13 @@ def verify_export(directory: Path, pins: Sequence[VerifyKey] = ()) -> ExportRepo
 
     Any malformed content fails closed with one ``ExportInvalid`` line.
     """
+    return verify_export_entries(directory, pins)[0]
+
+
+def verify_export_entries(
+    directory: Path, pins: Sequence[VerifyKey] = ()
+) -> tuple[ExportReport, list[tuple[int, AuditEntry]]]:
+    """``verify_export`` that also hands back the proven entries (for merged exports)."""
     if not directory.is_dir():
         raise ExportInvalid(f"{directory} is not an export directory (no manifest.json)")
     try:
@@ -319,7 +326,9 @@ def verify_export(directory: Path, pins: Sequence[VerifyKey] = ()) -> ExportRepo
         raise ExportInvalid(f"export is malformed ({type(exc).__name__})") from None
 
 
-def _verify_export(directory: Path, pins: Sequence[VerifyKey]) -> ExportReport:
+def _verify_export(
+    directory: Path, pins: Sequence[VerifyKey]
+) -> tuple[ExportReport, list[tuple[int, AuditEntry]]]:
     manifest = load_json(directory / "manifest.json")
     if not isinstance(manifest, dict):
         raise ExportInvalid("manifest.json must be an object")
@@ -410,4 +419,5 @@ def _verify_export(directory: Path, pins: Sequence[VerifyKey]) -> ExportReport:
     report = report_markdown(tenant, since, until, head, expected, fmt)
     if (directory / "report.md").read_text(encoding="utf-8") != report:
         raise ExportInvalid("report.md does not follow from the exported entries and head")
-    return ExportReport(len(entries), head.size, head.key_id, trust.pinned and bool(pins), earlier)
+    pinned = trust.pinned and bool(pins)
+    return ExportReport(len(entries), head.size, head.key_id, pinned, earlier), entries

@@ -42,7 +42,7 @@ from agent.audit.export import (
     load_json,
     read_entries,
     sha256_file,
-    verify_export,
+    verify_export_entries,
 )
 from agent.audit.report import iso, residency_lines, residency_summary
 from bastion.crypto import VerifyKey
@@ -351,7 +351,7 @@ def _verify_merged(directory: Path, pins: dict[str, VerifyKey]) -> MergedReport:
         part = directory / "nodes" / name
         pin = pins.get(name)
         try:
-            report = verify_export(part, [pin] if pin is not None else [])
+            report, entries = verify_export_entries(part, [pin] if pin is not None else [])
         except AuditError as exc:
             raise ExportInvalid(f"node {name}: {exc}") from None
         part_manifest = load_json(part / "manifest.json")
@@ -367,7 +367,6 @@ def _verify_merged(directory: Path, pins: dict[str, VerifyKey]) -> MergedReport:
         heads[name] = load_json(part / "head.json")
         if node.get("key_id") != heads[name]["key_id"]:
             raise ExportInvalid(f"node {name}: manifest.json misstates the node's key")
-        entries = read_entries(part / f"entries.{fmt}", fmt)
         by_node[name] = [e for _, e in entries]
         for eid, e in entries:
             proven[(name, eid)] = e.canonical_bytes()
