@@ -93,8 +93,11 @@ def person_hints() -> PatternRecognizer:
         [
             Pattern("title + name", rf"(?<![\w.]){_TITLES}[ \t]+(?P<n>{_NAME_1_3})", 0.75,
                     group="n"),
+            # "Dear Roy, Tammy," is one person written surname first
             Pattern("salutation + name", rf"(?<![\w]){_SALUTATION}[ \t]+(?:{_TITLES}[ \t]+)?"
-                    rf"(?P<n>{_NAME_1_3})", 0.7, group="n"),
+                    rf"(?P<n>{_NAME_1_3}(?:,[ \t]+{_NAME_PART}(?=[ \t]*,[ \t]*(?:\r?\n|$)))?)"
+                    r"(?![ \t]+und[ \t]+Herren)",  # "Sehr geehrte Damen und Herren", misspelt
+                    0.7, group="n"),
             Pattern("label: full name", rf"(?<![\w]){_LABEL}[ \t]*:[ \t]*(?:{_TITLES}[ \t]+)?"
                     rf"(?P<n>{_NAME_2_4})", 0.8, group="n"),
         ],
@@ -384,3 +387,48 @@ def organization_fields() -> PatternRecognizer:
         _organization_value,
         0.8,
     )
+
+
+# -- names in e-mail structure: headers, quoted replies, signatures ------------------
+_HEADER_FIELDS = (
+    "from", "to", "cc", "bcc", "reply-to", "von", "an", "de", "à", "para", "da", "a", "van",
+    "aan",
+)  # fmt: skip
+_WROTE = ("wrote", "schrieb", "a écrit", "escribió", "ha scritto", "schreef")
+_CLOSINGS = (
+    "regards", "kind regards", "best regards", "warm regards", "sincerely", "best", "cheers",
+    "thanks", "many thanks", "best wishes", "yours", "grüße", "grüßen", "gruß",
+    "mit freundlichen grüßen", "viele grüße", "cordialement", "bien à vous", "merci",
+    "saludos", "un saludo", "atentamente", "saluti", "cordiali saluti", "distinti saluti",
+    "groet", "groeten", "met vriendelijke groet", "hartelijke groet",
+)  # fmt: skip
+
+
+def _words(words: tuple[str, ...]) -> str:
+    return "(?i:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+def person_in_mail() -> PatternRecognizer:
+    """Names that e-mail structure gives away: ``From: Amira Everde <a@b.nl>``,
+    ``On 19-12-2024, Amira Everde wrote:``, and the name under a closing
+    (``Kind regards,`` / ``Neil Hunt``)."""
+    return PatternRecognizer(
+        "person_in_mail",
+        EntityType.PERSON,
+        [
+            Pattern("header name <address>",
+                    rf"(?<![\w])(?:{_words(_HEADER_FIELDS)})[ \t]*:[ \t]*(?P<n>{_NAME_1_3})"
+                    r"[ \t]*<[^>\s@]+@", 0.85, group="n"),
+            Pattern("name wrote:", rf"(?<![\w])(?P<n>{_NAME_2_4})[ \t]+(?:{_words(_WROTE)})"
+                    r"[ \t]*:", 0.8, group="n"),
+            Pattern("closing, then a name line",
+                    rf"(?<![\w])(?:{_words(_CLOSINGS)})[ \t]*[,\-–—!.]*[ \t]*\r?\n[ \t]*"
+                    rf"(?P<n>{_NAME_2_4})[ \t]*(?=\r?\n|$)", 0.75, group="n"),
+        ],
+        anchor=Anchor(
+            sorted({w.split()[-1] for w in _CLOSINGS} | set(_HEADER_FIELDS) | set(_WROTE)),
+            before=70,
+            reach=140,
+        ),
+        validator=_name_check,
+    )  # fmt: skip

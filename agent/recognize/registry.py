@@ -47,6 +47,7 @@ BUILTIN: Mapping[str, Callable[[], PatternRecognizer]] = {
     "street_address_de_nl": hints.street_address_de_nl,
     "postcode": hints.postcode,
     "person_fields": hints.person_fields,
+    "person_in_mail": hints.person_in_mail,
     "location_fields": hints.location_fields,
     "organization_fields": hints.organization_fields,
 }

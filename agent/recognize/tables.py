@@ -21,7 +21,11 @@ _ADDRESS_HEADER = re.compile(
 )
 _MAX_MISALIGNED = 2
 _NAME_HEADER = re.compile(r"name|employee|patient|customer|client|holder|user|applicant|speaker")
-_LETTERS_ONLY = re.compile(r"[^\W\d_][^\W\d_ .'’\-]*(?:[ .'’\-]+[^\W\d_]+)*\.?")
+# one to three capitalised words or initials: "Smith", "Kerry", "C.", "Mary-Ann O'Brien"
+_LETTERS_ONLY = re.compile(
+    r"(?:[A-ZÀ-ÖØ-Þ](?:[^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*|\.))"
+    r"(?:[ ]+[A-ZÀ-ÖØ-Þ](?:[^\W\d_'’\-]*(?:['’\-][^\W\d_]+)*|\.)){0,2}"
+)
 _MAX_HEADER_CHARS = 40
 _MAX_HEADER_WORDS = 5
 _MAX_ROW_LINES = 3

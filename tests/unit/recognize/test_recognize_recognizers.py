@@ -33,7 +33,7 @@ def test_every_builtin_is_in_a_table() -> None:
         "cloud_tokens",
         "aws_secret_key", "config_secrets", "url_credentials", "private_key_block",
         "bearer_tokens", "person_hints", "street_address", "street_address_de_nl", "postcode",
-        "person_fields", "location_fields", "organization_fields",
+        "person_fields", "location_fields", "organization_fields", "person_in_mail",
     }  # fmt: skip
     assert set(BUILTIN) == tested
 
@@ -481,6 +481,8 @@ def test_bearer_tokens(text: str, expected: list[str]) -> None:
         ("Geachte heer De Vries", ["De Vries"]),
         ("Claimant: Ludwig van Beethoven", ["Ludwig van Beethoven"]),
         ("Dear Sir or Madam,", []),
+        ("Sehr geehrte Damne und Herren,", []),
+        ("Dear Roy, Tammy,\n", ["Roy, Tammy"]),
         ("Dear Valued Customer", []),
         ("Client: Acme Holdings Ltd", []),  # an organisation
         ("Hi team", []),
@@ -578,3 +580,22 @@ def test_postcode(text: str, expected: list[str]) -> None:
 )  # fmt: skip
 def test_fields(name: str, text: str, expected: list[str]) -> None:
     assert found(name, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("From: Amira Everde <amira.everde@hotmail.com>", ["Amira Everde"]),
+        ("An: Jörg Weitzel <j.weitzel@example.de>", ["Jörg Weitzel"]),
+        ("On 19-12-2024, Amira Everde wrote:\n> hi", ["Amira Everde"]),
+        ("Le 3 mai, Marie Dupont a écrit :", ["Marie Dupont"]),
+        ("Regards -\nNeil Hunt\nRelationship Manager", ["Neil Hunt"]),
+        ("Met vriendelijke groet,\nAmira Everde\nT: 0533", ["Amira Everde"]),
+        ("Best,\nThe Team\n", []),
+        ("Thanks\nSee you Monday\n", []),
+        ("From: Support <support@example.com>", []),  # one word: not a person
+        ("Kind regards,\nAcme Holdings Ltd\n", []),
+    ],
+)
+def test_person_in_mail(text: str, expected: list[str]) -> None:
+    assert found("person_in_mail", text) == expected
