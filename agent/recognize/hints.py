@@ -409,9 +409,9 @@ def _words(words: tuple[str, ...]) -> str:
 
 
 def person_in_mail() -> PatternRecognizer:
-    """Names that e-mail structure gives away: ``From: Amira Everde <a@b.nl>``,
-    ``On 19-12-2024, Amira Everde wrote:``, and the name under a closing
-    (``Kind regards,`` / ``Neil Hunt``)."""
+    """Names that e-mail structure gives away: ``From: Amira Everde <a@b.nl>`` and the
+    name under a closing (``Kind regards,`` / ``Neil Hunt``). Every pattern starts at
+    its header field or closing, so it is tried only there."""
     return PatternRecognizer(
         "person_in_mail",
         EntityType.PERSON,
@@ -419,16 +419,24 @@ def person_in_mail() -> PatternRecognizer:
             Pattern("header name <address>",
                     rf"(?<![\w])(?:{_words(_HEADER_FIELDS)})[ \t]*:[ \t]*(?P<n>{_NAME_1_3})"
                     r"[ \t]*<[^>\s@]+@", 0.85, group="n"),
-            Pattern("name wrote:", rf"(?<![\w])(?P<n>{_NAME_2_4})[ \t]+(?:{_words(_WROTE)})"
-                    r"[ \t]*:", 0.8, group="n"),
             Pattern("closing, then a name line",
                     rf"(?<![\w])(?:{_words(_CLOSINGS)})[ \t]*[,\-–—!.]*[ \t]*\r?\n[ \t]*"
                     rf"(?P<n>{_NAME_2_4})[ \t]*(?=\r?\n|$)", 0.75, group="n"),
         ],
-        anchor=Anchor(
-            sorted({w.split()[-1] for w in _CLOSINGS} | set(_HEADER_FIELDS) | set(_WROTE)),
-            before=70,
-            reach=140,
-        ),
+        anchor=Anchor(_CLOSINGS + _HEADER_FIELDS, reach=160, leads=True),
+        validator=_name_check,
+    )  # fmt: skip
+
+
+def person_quoted() -> PatternRecognizer:
+    """``On 19-12-2024, Amira Everde wrote:`` (and schrieb, a écrit, escribió, ...)."""
+    return PatternRecognizer(
+        "person_quoted",
+        EntityType.PERSON,
+        [
+            Pattern("name wrote:", rf"(?<![\w])(?P<n>{_NAME_2_4})[ \t]+(?:{_words(_WROTE)})"
+                    r"[ \t]*:", 0.8, group="n"),
+        ],
+        anchor=Anchor(_WROTE, before=70, reach=30),
         validator=_name_check,
     )  # fmt: skip

@@ -48,6 +48,7 @@ BUILTIN: Mapping[str, Callable[[], PatternRecognizer]] = {
     "postcode": hints.postcode,
     "person_fields": hints.person_fields,
     "person_in_mail": hints.person_in_mail,
+    "person_quoted": hints.person_quoted,
     "location_fields": hints.location_fields,
     "organization_fields": hints.organization_fields,
 }

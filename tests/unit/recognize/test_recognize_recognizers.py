@@ -34,6 +34,7 @@ def test_every_builtin_is_in_a_table() -> None:
         "aws_secret_key", "config_secrets", "url_credentials", "private_key_block",
         "bearer_tokens", "person_hints", "street_address", "street_address_de_nl", "postcode",
         "person_fields", "location_fields", "organization_fields", "person_in_mail",
+        "person_quoted",
     }  # fmt: skip
     assert set(BUILTIN) == tested
 
@@ -587,8 +588,6 @@ def test_fields(name: str, text: str, expected: list[str]) -> None:
     [
         ("From: Amira Everde <amira.everde@hotmail.com>", ["Amira Everde"]),
         ("An: Jörg Weitzel <j.weitzel@example.de>", ["Jörg Weitzel"]),
-        ("On 19-12-2024, Amira Everde wrote:\n> hi", ["Amira Everde"]),
-        ("Le 3 mai, Marie Dupont a écrit :", ["Marie Dupont"]),
         ("Regards -\nNeil Hunt\nRelationship Manager", ["Neil Hunt"]),
         ("Met vriendelijke groet,\nAmira Everde\nT: 0533", ["Amira Everde"]),
         ("Best,\nThe Team\n", []),
@@ -599,3 +598,16 @@ def test_fields(name: str, text: str, expected: list[str]) -> None:
 )
 def test_person_in_mail(text: str, expected: list[str]) -> None:
     assert found("person_in_mail", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("On 19-12-2024, Amira Everde wrote:\n> hi", ["Amira Everde"]),
+        ("Le 3 mai, Marie Dupont a écrit :", ["Marie Dupont"]),
+        ("Am 3. Mai schrieb Jörg Weitzel:", []),  # the name after the verb: not this shape
+        ("The Board wrote: no", []),
+    ],
+)
+def test_person_quoted(text: str, expected: list[str]) -> None:
+    assert found("person_quoted", text) == expected
