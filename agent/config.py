@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bastion.configfile import ConfigFile, is_loopback, parse_host_port
+from bastion.crypto import VerifyKey
+from bastion.errors import PolicyError
 
 _TOP_KEYS = {
     "listen",
@@ -17,6 +19,9 @@ _TOP_KEYS = {
     "limits",
     "detection",
     "policy",
+    "policy_bundle",
+    "policy_public_keys",
+    "policy_poll_s",
     "audit",
     "vault",
     "cloud",
@@ -106,6 +111,15 @@ class TenantAuth:
 
 
 @dataclass(frozen=True)
+class PolicyBundleSettings:
+    """A signed policy bundle (docs/policy.md "Signed bundles"): the keys it must be
+    signed with and how often the agent looks for an update."""
+
+    public_keys: tuple[VerifyKey, ...]
+    poll_s: float = 5.0
+
+
+@dataclass(frozen=True)
 class AgentConfig:
     path: Path
     listen_host: str
@@ -121,6 +135,9 @@ class AgentConfig:
     tenants_auth: dict[str, TenantAuth] = field(default_factory=dict)
     auth_required: bool = False
     metrics_port: int | None = None
+    # Set when the policy comes from a signed bundle; policy_path is then the bundle's path
+    # (so code that ignores this and reads it as plain YAML fails closed).
+    policy_bundle: PolicyBundleSettings | None = None
 
     @property
     def listen(self) -> str:
@@ -131,6 +148,37 @@ class AgentConfig:
 def _tls(cfg: ConfigFile, key: str, ca_key: str) -> TLSFiles | None:
     files = cfg.tls_files(key, ca_key)
     return None if files is None else TLSFiles(*files)
+
+
+def _policy_source(cfg: ConfigFile) -> tuple[Path, PolicyBundleSettings | None]:
+    """Either ``policy: FILE`` (plain YAML) or ``policy_bundle: FILE`` with
+    ``policy_public_keys`` (and optionally ``policy_poll_s``), never both."""
+    from agent.policy.bundle import trusted_keys
+
+    if cfg.has("policy") and cfg.has("policy_bundle"):
+        raise cfg.error("policy_bundle", "give either policy or policy_bundle, not both")
+    key = "policy_bundle" if cfg.has("policy_bundle") else "policy"
+    path = cfg.path_value(key)
+    if path is None:
+        raise cfg.error(key, "required key is missing (expected a path)")
+    if not path.is_file():
+        raise cfg.error(key, f"file not found: {path}")
+    if key == "policy":
+        for extra in ("policy_public_keys", "policy_poll_s"):
+            if cfg.has(extra):
+                raise cfg.error(extra, "only used with policy_bundle")
+        return path, None
+    values = cfg.require("policy_public_keys", list)
+    if not values or not all(isinstance(v, str) for v in values):
+        raise cfg.error("policy_public_keys", "expected a non-empty list of hex keys or files")
+    try:
+        keys = trusted_keys(values, cfg.base_dir)
+    except PolicyError as exc:
+        raise cfg.error("policy_public_keys", str(exc)) from None
+    poll_s = cfg.non_negative("policy_poll_s", 5.0)
+    if poll_s == 0:
+        raise cfg.error("policy_poll_s", "must be positive")
+    return path, PolicyBundleSettings(tuple(keys), poll_s)
 
 
 def load_agent_config(path: str | Path) -> AgentConfig:
@@ -154,11 +202,7 @@ def load_agent_config(path: str | Path) -> AgentConfig:
         raise cfg.error("detection.backend", f"expected onnx or openvino, got {backend!r}")
     models_dir = cfg.path_value("detection.models_dir")
 
-    policy_path = cfg.path_value("policy")
-    if policy_path is None:
-        raise cfg.error("policy", "required key is missing (expected a path)")
-    if not policy_path.is_file():
-        raise cfg.error("policy", f"file not found: {policy_path}")
+    policy_path, policy_bundle = _policy_source(cfg)
 
     cfg.check_known("audit", {"path", "key", "witness", "sign_every_n", "sign_every_s"})
     audit_paths: dict[str, Path] = {}
@@ -243,4 +287,5 @@ def load_agent_config(path: str | Path) -> AgentConfig:
         tenants_auth=tenants_auth,
         auth_required=auth_required,
         metrics_port=metrics_port,
+        policy_bundle=policy_bundle,
     )

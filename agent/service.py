@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import hashlib
 import json
 import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from typing import Any
 
 import grpc
@@ -33,6 +34,7 @@ from agent.config import AgentConfig, Limits
 from agent.domain import DocumentRequest
 from agent.metrics import AgentMetrics
 from agent.pipeline import AnalyzeResult, Pipeline, RouteResult
+from agent.policy import PolicyEngine
 from agent.requests import document_from_proto, task_from_proto
 from bastion.errors import (
     BastionError,
@@ -354,20 +356,26 @@ class AgentServer:
         pipeline: Pipeline,
         health_servicer: health.aio.HealthServicer,
         metrics_server: Any = None,
+        policy_watch: Callable[[], Coroutine[Any, Any, None]] | None = None,
     ) -> None:
         self.server = server
         self.pipeline = pipeline
         self._health = health_servicer
         self._metrics_server = metrics_server
+        loop = asyncio.get_running_loop()
         # An idle agent still signs waiting entries every audit.sign_every_s seconds.
-        self._signer = asyncio.get_running_loop().create_task(pipeline.audit.sign_periodically())
+        self._signer = loop.create_task(pipeline.audit.sign_periodically())
+        # A signed policy bundle is re-read when it changes (the last good one is kept).
+        self._policy_watch = loop.create_task(policy_watch()) if policy_watch else None
 
     async def stop(self, grace: float | None = 10.0) -> None:
         await self._health.enter_graceful_shutdown()
         await self.server.stop(grace)  # in-flight requests finish and are audited
-        self._signer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._signer
+        for task in (self._signer, self._policy_watch):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.pipeline.close()  # the audit log signs a final head
         if self._metrics_server is not None:
             self._metrics_server.shutdown()
@@ -388,7 +396,12 @@ def build_pipeline(config: AgentConfig, clock: Callable[[], float] = time.time) 
     from agent.vault import Vault
 
     engine = load_engine(backend=config.backend, models_dir=config.models_dir)
-    policy = PolicyEngine.load(config.policy_path)
+    if config.policy_bundle is not None:
+        from agent.policy.bundle import load_bundle
+
+        policy = load_bundle(config.policy_path, config.policy_bundle.public_keys)
+    else:
+        policy = PolicyEngine.load(config.policy_path)
     vault_key = config.vault.load_key()
     vault = Vault.open(config.vault.dir, vault_key, clock=clock, ttl_s=config.vault.ttl_s)
     egress = EgressChecker(scan=PatternEngine.default().analyze)
@@ -426,6 +439,7 @@ async def create_server(
     config: AgentConfig, pipeline: Pipeline | None = None
 ) -> tuple[AgentServer, int]:
     pipeline = pipeline or build_pipeline(config)
+    policy_watch = _policy_watch(config, pipeline)
     metrics_server = None
     if config.metrics_port is not None:
         metrics_server, _ = start_http_server(
@@ -465,4 +479,26 @@ async def create_server(
     await server.start()
     await health_servicer.set(service_name, health_pb2.HealthCheckResponse.SERVING)
     await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
-    return AgentServer(server, pipeline, health_servicer, metrics_server), port
+    return AgentServer(server, pipeline, health_servicer, metrics_server, policy_watch), port
+
+
+def _policy_watch(
+    config: AgentConfig, pipeline: Pipeline
+) -> Callable[[], Coroutine[Any, Any, None]] | None:
+    """With a signed bundle: a watcher that swaps a good update into the pipeline."""
+    if config.policy_bundle is None:
+        return None
+    from agent.policy.bundle import PolicyReloader
+
+    def swap(engine: PolicyEngine) -> None:
+        pipeline.policy = engine
+        log.info("policy bundle updated: now enforcing %s", engine.version)
+
+    def refused(message: str) -> None:
+        log.error("policy bundle update refused, keeping %s: %s", pipeline.policy.version, message)
+
+    reloader = PolicyReloader(
+        config.policy_path, config.policy_bundle.public_keys, on_change=swap, on_refused=refused
+    )
+    pipeline.policy = reloader.engine
+    return functools.partial(reloader.watch, config.policy_bundle.poll_s)
