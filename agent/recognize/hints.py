@@ -345,7 +345,7 @@ class FieldRecognizer(PatternRecognizer):
                 Pattern(
                     "label: value line",
                     rf"(?<![^\n])(?i:{label_regex})[ \t]*(?::[ \t]*|\t[ \t]*)"
-                    r"(?P<v>[^\s][^\n]{0,119}?)[ \t]*$",
+                    r"(?P<v>[^\s][^\n\r]{0,119}?)[ \t]*\r?$",
                     score,
                     group="v",
                     flags=re.MULTILINE,

@@ -384,3 +384,17 @@ def test_an_entity_dense_export_is_not_quadratic(engine: PatternEngine) -> None:
     found = engine.analyze(text)
     assert len(found) == 12_000
     assert time.perf_counter() - started < 8.0
+
+
+def test_windows_line_endings(engine: PatternEngine) -> None:
+    text = (
+        "Name\tJane Doe\r\nDOB\t12/03/1985\r\nAddress\t12 High Street, London SW1A 1AA\r\n"
+        "IBAN GB82 WEST 1234\r\n5698 7654 32\r\nKind regards,\r\nNeil Hunt\r\n"
+    )
+    assert spans(engine, text) == [
+        (EntityType.PERSON, "Jane Doe"),
+        (EntityType.DATE_OF_BIRTH, "12/03/1985"),
+        (EntityType.LOCATION, "12 High Street, London SW1A 1AA"),
+        (EntityType.IBAN_CODE, "GB82 WEST 1234\r\n5698 7654 32"),
+        (EntityType.PERSON, "Neil Hunt"),
+    ]
