@@ -272,9 +272,11 @@ def test_offsets_survive_case_folding_that_changes_length(engine: PatternEngine)
     ],
 )
 def test_hostile_input_stays_fast(engine: PatternEngine, hostile: str) -> None:
-    started = time.perf_counter()
+    """Linear time on 200 KB of repeated trigger text (a quadratic scan would take
+    minutes; the bound leaves room for a loaded, shared machine)."""
+    started = time.process_time()
     engine.analyze(hostile)
-    assert time.perf_counter() - started < 5.0
+    assert time.process_time() - started < 10.0
 
 
 def test_a_2kb_section_is_analysed_quickly(engine: PatternEngine) -> None:
