@@ -301,3 +301,31 @@ def test_single_node_verifier_points_a_merged_export_to_verify_merged(
     _export(two_nodes, tmp_path / "out")
     with pytest.raises(ExportInvalid, match="merged multi-node export"):
         verify_export(tmp_path / "out")
+
+
+def test_a_flipped_byte_in_any_file_of_any_part_fails(
+    two_nodes: dict[str, AuditConfig], tmp_path: Path
+) -> None:
+    """Every file matters: a flip anywhere (manifests re-hashed by the editor) is caught,
+    except in public_key.txt, which a verifier with pinned keys does not read."""
+    out = tmp_path / "out"
+    _export(two_nodes, out)
+    pins = {name: _pub(cfg) for name, cfg in two_nodes.items()}
+    files = sorted(
+        p
+        for p in out.rglob("*")
+        if p.is_file() and p.name not in ("public_key.txt", "manifest.json")
+    )
+    assert len(files) == 3 + 2 * 7  # top: entries, residency, report; per node: 7
+    for path in files:
+        original = path.read_bytes()
+        for pos in sorted({0, len(original) // 2, max(len(original) - 2, 0)}):
+            altered = bytearray(original)
+            altered[pos] ^= 0x01
+            path.write_bytes(bytes(altered))
+            _rehash(out)
+            with pytest.raises(ExportInvalid):
+                verify_merged(out, pins)
+            path.write_bytes(original)
+    _rehash(out)
+    assert verify_merged(out, pins).entries == 35
