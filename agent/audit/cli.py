@@ -19,7 +19,7 @@ from typing import Any
 
 from bastion.configfile import ConfigFile
 from bastion.crypto import IntegrityError, SigningKey, VerifyKey
-from bastion.errors import AuditError, InvalidInput
+from bastion.errors import AuditError, BastionError, InvalidInput
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ def _export_nodes(args: argparse.Namespace, since: float, until: float) -> int:
         try:
             _sign_fresh_head(paths)
             nodes.append(NodeSource(name, paths.require_db()))
-        except AuditError as exc:
+        except BastionError as exc:  # a config without audit.path, a bad key file, ...
             raise AuditError(f"node {name}: {exc}") from None
     summary = export_merged(
         nodes, Path(args.out), tenant=args.tenant, since=since, until=until, fmt=args.format

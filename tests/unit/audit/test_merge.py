@@ -329,3 +329,22 @@ def test_a_flipped_byte_in_any_file_of_any_part_fails(
             path.write_bytes(original)
     _rehash(out)
     assert verify_merged(out, pins).entries == 35
+
+
+def test_cli_node_errors_name_the_node(
+    two_nodes: dict[str, AuditConfig], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    no_audit = tmp_path / "bare.yaml"
+    no_audit.write_text("listen: 127.0.0.1:0\n")
+    base = ["audit", "export", "--tenant", "acme", "--since", "2026-01-01"]
+    base += ["--until", "2030-01-01", "--out", str(tmp_path / "x")]
+    a = two_nodes["agent-a"].db_path
+    for node, needle in (
+        (f"agent-c={no_audit}", "node agent-c: no audit database"),
+        (f"agent-c={tmp_path / 'nowhere.db'}", "node agent-c: cannot read"),
+        ("agent-c", "expected NAME=AGENT_CONFIG_OR_DB"),
+        (f"bad/name={a}", "node name must be"),
+    ):
+        assert main([*base, "--node", f"agent-a={a}", "--node", node]) == 2
+        err = capsys.readouterr().err.strip()
+        assert needle in err and len(err.splitlines()) == 1, err
