@@ -107,6 +107,11 @@ _PLACEHOLDERS = frozenset({
     "null", "none", "nil", "true", "false", "undefined", "required", "optional", "string",
     "redacted", "hidden", "removed", "changeme", "example", "password", "secret", "token",
     "your_password", "your-password", "yourpassword", "<password>", "xxxxxxxx", "********",
+    # settings, not secrets ("SECRET: drop" in a redaction policy)
+    "drop", "redact", "mask", "masked", "keep", "allow", "deny", "block",
+    "hash", "hashed", "yes", "no", "on", "off", "enabled", "disabled", "default", "auto",
+    "env", "file", "vault", "local", "remote", "encrypt", "encrypted", "plain", "plaintext",
+    "base64", "pseudonymise", "pseudonymize", "tokenize", "tokenise", "review",
 })  # fmt: skip
 _PLACEHOLDER_SHAPE = re.compile(r"[*xX•.\-_#]+|\$\{.*\}?|\{\{.*|<.*>?|%\(.*|\$[A-Z_]+")
 
@@ -125,6 +130,9 @@ _CONFIG_LINE = re.compile(
 )
 
 
+_MIN_WORD_SECRET = 6  # an all-letter value shorter than this is a setting ("drop", "mask")
+
+
 class ConfigSecretRecognizer(PatternRecognizer):
     """A word alone after ``secret:`` in a sentence is prose ("a supplier we have kept
     secret: Meridian"); on a config line of its own it is a value (``password: letmein``).
@@ -134,6 +142,8 @@ class ConfigSecretRecognizer(PatternRecognizer):
         text = scan.text
         if not text[start:end].isalpha():
             return start, end
+        if end - start < _MIN_WORD_SECRET:
+            return None
         line_start = text.rfind("\n", 0, start) + 1
         return (start, end) if _CONFIG_LINE.fullmatch(text, line_start, start) else None
 
@@ -184,6 +194,8 @@ def _looks_like_a_password(value: str) -> bool | None:
     (``lamp-staple-correct-quartz``); never a URL, a number or an English word."""
     if "://" in value or value.startswith("//") or value.lower() in _PLACEHOLDERS:
         return False
+    if value[0] in "|)]}>,;\\":
+        return False  # the rest of a regex or an expression, not a password
     letters = any(c.isalpha() for c in value)
     digits = any(c.isdigit() for c in value)
     symbols = {c for c in value if c in _SYMBOLS}

@@ -359,6 +359,8 @@ def test_aws_secret_key(text: str, expected: list[str]) -> None:
         ("STRIPE_KEY=00f1c12e3f1bfb5a542360383dcea31f", ["00f1c12e3f1bfb5a542360383dcea31f"]),
         ("monkey: banana42", []),
         ("password: letmein", ["letmein"]),  # a config line of its own
+        ("    SECRET: drop\n    CREDIT_CARD: drop\n", []),  # a policy setting
+        ("token: abcd\n", []),  # a short word
         ("we have kept secret: Meridian", []),  # prose
         ("  - DB_PASS=hunter22", ["hunter22"]),
     ],
