@@ -134,18 +134,21 @@ _MIN_WORD_SECRET = 6  # an all-letter value shorter than this is a setting ("dro
 
 
 class ConfigSecretRecognizer(PatternRecognizer):
-    """A word alone after ``secret:`` in a sentence is prose ("a supplier we have kept
-    secret: Meridian"); on a config line of its own it is a value (``password: letmein``).
-    ``adjust`` keeps an all-letter value only in the second case."""
+    """A word after ``secret:`` in a sentence is prose ("a supplier we have kept secret:
+    Meridian"); on a config line of its own it is a value (``password: letmein``)."""
 
     def adjust(self, scan: ScanText, start: int, end: int) -> tuple[int, int] | None:
         text = scan.text
-        if not text[start:end].isalpha():
-            return start, end
-        if end - start < _MIN_WORD_SECRET:
-            return None
+        value = text[start:end]
         line_start = text.rfind("\n", 0, start) + 1
-        return (start, end) if _CONFIG_LINE.fullmatch(text, line_start, start) else None
+        if _CONFIG_LINE.fullmatch(text, line_start, start):
+            # a config line of its own: any value, but not a short word ("drop", "mask")
+            if value.isalpha() and len(value) < _MIN_WORD_SECRET:
+                return None
+            return start, end
+        # inside a sentence, a one-line JSON or a connection string: it must look like a
+        # password ("kept secret: Polani-Cagnin Group" is prose)
+        return (start, end) if _looks_like_a_password(value) is None else None
 
 
 def config_secrets() -> PatternRecognizer:

@@ -362,6 +362,7 @@ def test_aws_secret_key(text: str, expected: list[str]) -> None:
         ("    SECRET: drop\n    CREDIT_CARD: drop\n", []),  # a policy setting
         ("token: abcd\n", []),  # a short word
         ("we have kept secret: Meridian", []),  # prose
+        ("a supplier we have kept secret: Polani-Cagnin Group.", []),
         ("  - DB_PASS=hunter22", ["hunter22"]),
     ],
 )
