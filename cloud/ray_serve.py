@@ -186,16 +186,25 @@ class ServeOrchestrator(Orchestrator):
 # -- Ray and Serve lifecycle ------------------------------------------------------------
 
 
-def start_local_ray(num_cpus: int | None = None, object_store_mb: int = 256) -> None:
-    """Start a private single-node Ray cluster on loopback, dashboard off.
+def _import_ray(*, loopback: bool) -> Any:
+    """``import ray``; with ``loopback``, first make a cluster started here bind to loopback.
 
-    Must run before anything else imports ray in this process for the loopback binding to
-    take effect (Ray reads the setting at import).
+    Ray reads the setting at import, so it only takes effect if nothing imported ray yet.
     """
-    if "ray" not in sys.modules:
+    if loopback and "ray" not in sys.modules:
         os.environ.setdefault(_LOOPBACK_ENV, "0")
     import ray
 
+    return ray
+
+
+def start_local_ray(num_cpus: int | None = None, object_store_mb: int = 256) -> None:
+    """Start a private single-node Ray cluster on loopback, dashboard off.
+
+    Call it before anything else imports ray in this process, or Ray binds its agents to
+    the machine's outward address instead of 127.0.0.1.
+    """
+    ray = _import_ray(loopback=True)
     ray.init(
         num_cpus=num_cpus,
         include_dashboard=False,
@@ -206,8 +215,7 @@ def start_local_ray(num_cpus: int | None = None, object_store_mb: int = 256) -> 
 
 def _connect(settings: RaySettings) -> bool:
     """Connect to (or start) Ray; True when this process started it and must stop it."""
-    import ray
-
+    ray = _import_ray(loopback=settings.starts_local_cluster)
     if ray.is_initialized():
         return False
     if settings.starts_local_cluster:

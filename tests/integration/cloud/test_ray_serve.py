@@ -9,8 +9,11 @@ refused by the tier (FAILED_PRECONDITION, withheld by the agent) with nothing se
 
 from __future__ import annotations
 
+import ipaddress
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -184,3 +187,62 @@ def test_every_destination_field_must_match_on_the_ray_tier(
     assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "nothing was sent" in (info.value.details() or "")
     assert len(ray_stack.proxy.bodies) == before
+
+
+def _descendants(root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        found.add(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _listening() -> dict[int, tuple[str, int]]:
+    """Listening TCP sockets of this machine: inode -> (address, port), from /proc/net."""
+    sockets = {}
+    for name, width in (("tcp", 4), ("tcp6", 16)):
+        for line in Path(f"/proc/net/{name}").read_text().splitlines()[1:]:
+            cols = line.split()
+            if cols[3] != "0A":  # LISTEN
+                continue
+            hex_addr, hex_port = cols[1].split(":")
+            raw = bytes.fromhex(hex_addr)
+            # /proc/net prints each 32-bit word in host (little-endian) order
+            raw = b"".join(raw[i : i + 4][::-1] for i in range(0, width, 4))
+            address = ipaddress.ip_address(raw)
+            if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+                address = address.ipv4_mapped
+            sockets[int(cols[9])] = (str(address), int(hex_port, 16))
+    return sockets
+
+
+def test_only_serve_replicas_inter_deployment_ports_listen_beyond_loopback(
+    ray_stack: RayStack,
+) -> None:
+    """What docs/cloud.md tells operators to firewall, checked against the running tree."""
+    listening = _listening()
+    exposed: dict[int, list[str]] = {}
+    for pid in _descendants(os.getpid()):
+        try:
+            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+            title = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+        except OSError:
+            continue
+        for link in links:
+            if not link.startswith("socket:["):
+                continue
+            where = listening.get(int(link[8:-1]))
+            if where is not None and not ipaddress.ip_address(where[0]).is_loopback:
+                exposed.setdefault(pid, []).append(f"{where[0]}:{where[1]} {title[:60]}")
+    assert exposed, "expected the replicas' inter-deployment ports (if none: update the docs)"
+    for sockets in exposed.values():
+        assert len(sockets) == 1 and "ServeReplica:bastion-cloud" in sockets[0], sockets
+    assert len(exposed) == 1 + len(SERVED)  # one per replica, nothing else
