@@ -179,6 +179,7 @@ _PROSE_KEYS = (
     "contraseña", "wachtwoord", "clave", "parola d'ordine",
 )  # fmt: skip
 _PROSE_KEY = (
+    r"(?!PW[ \t]+\d{5})"  # "New Melinda, PW 07033": Palau and a ZIP code, not a password
     "(?i:" + "|".join(re.escape(k) for k in sorted(_PROSE_KEYS, key=len, reverse=True)) + ")"
 )
 _VERB = r"(?i:is|was|are|is now|set to|ist|lautet|est|sera|es|será|è|sarà|wordt|blijft)"

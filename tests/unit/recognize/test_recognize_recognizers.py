@@ -391,7 +391,8 @@ def test_config_secrets(text: str, expected: list[str]) -> None:
         ("your PIN is required", []),
         ("token https://example.com/x1", []),
         ("a supplier we have kept secret: Meridian Energy", []),
-        ("password is 12345678", []),  # digits alone: a PIN-like number is left to context
+        ("password is 12345678", []),
+        ("New Melinda, PW 07033", []),  # digits alone: a PIN-like number is left to context
     ],
 )
 def test_prose_secrets(text: str, expected: list[str]) -> None:
