@@ -128,7 +128,9 @@ class Pipeline:
                 self.metrics.entities.labels(t).inc(n)
         return analyses
 
-    def _entry(self, req: DocumentRequest, kind: str, **fields: object) -> AuditEntry:
+    def _entry(
+        self, req: DocumentRequest, policy: PolicyEngine, kind: str, **fields: object
+    ) -> AuditEntry:
         base: dict[str, object] = {
             "kind": kind,
             "decision_id": f"{req.request_id}:{kind}:{fields.get('section_index', '')}",
@@ -138,7 +140,7 @@ class Pipeline:
             "caller": req.caller,
             "document_sha256": sha256_hex(req.text),
             "model_versions": list(self.engine.model_versions),
-            "policy_version": self.policy.version,
+            "policy_version": policy.version,
         }
         base.update(fields)
         if "reason" in base:  # policy authors' and our own words, made to fit the rule
@@ -148,6 +150,7 @@ class Pipeline:
     # -- Analyze --------------------------------------------------------------------------
     async def analyze(self, req: DocumentRequest) -> AnalyzeResult:
         started = self.clock()
+        policy = self.policy  # one policy version for the whole request (bundles hot-swap)
         sections = self.sections_of(req)
         analyses = await self.detect(sections)
         counts: dict[str, int] = {}
@@ -158,6 +161,7 @@ class Pipeline:
             [
                 self._entry(
                     req,
+                    policy,
                     "request",
                     action="analyze",
                     status="ANALYZED",
@@ -177,7 +181,9 @@ class Pipeline:
         )
 
     # -- Route ----------------------------------------------------------------------------
-    def _decide(self, req: DocumentRequest, analysis: SectionAnalysis) -> Decision | None:
+    def _decide(
+        self, req: DocumentRequest, policy: PolicyEngine, analysis: SectionAnalysis
+    ) -> Decision | None:
         facts = SectionFacts(
             tenant=req.tenant,
             source_jurisdiction=req.source_jurisdiction,
@@ -185,7 +191,7 @@ class Pipeline:
             entity_types=analysis.entity_types(),
         )
         try:
-            return self.policy.decide(facts)
+            return policy.decide(facts)
         except BastionError:
             return None  # fail closed: the caller sees WITHHELD_POLICY
 
@@ -193,7 +199,8 @@ class Pipeline:
         self, req: DocumentRequest, task: TaskSpec, *, deadline_s: float | None = None
     ) -> RouteResult:
         started = self.clock()
-        if not self.policy.tenant_known(req.tenant):
+        policy = self.policy  # one policy version for the whole request (bundles hot-swap)
+        if not policy.tenant_known(req.tenant):
             raise InvalidInput("document.tenant is not configured in the residency policy")
         sections = self.sections_of(req)
         analyses = await self.detect(sections)
@@ -207,7 +214,7 @@ class Pipeline:
         by_name: dict[str, Destination] = {}
 
         for section, analysis in zip(sections, analyses, strict=True):
-            decision = self._decide(req, analysis)
+            decision = self._decide(req, policy, analysis)
             out = SectionOutcome(section, analysis, decision, WITHHELD_POLICY, "")
             outcomes.append(out)
             values = [section.text[e.start : e.end] for e in analysis.entities]
@@ -242,10 +249,12 @@ class Pipeline:
             out.status, out.outbound_text = SENT, redaction.text
             out.redacted_types = dict(redaction.replaced)
             removed_values += redaction.removed_values
-            forbidden |= self.policy.forbidden_types(decision)
+            forbidden |= policy.forbidden_types(decision)
 
         # The instruction is caller text too: pseudonymise whatever it names.
-        instruction, instr_values = await self._redact_instruction(task.instruction, pseudonyms)
+        instruction, instr_values = await self._redact_instruction(
+            task.instruction, pseudonyms, policy
+        )
         removed_values += instr_values
         originals = removed_values + withheld_values
         destinations = [by_name[n] for n in sorted(common or ())]
@@ -266,11 +275,12 @@ class Pipeline:
             o.bytes_sent = len(o.outbound_text.encode("utf-8"))
 
         # Durable record of every decision (and of what is about to leave) before sending.
-        pre_entries = [self._section_entry(req, o, task, destinations) for o in outcomes]
+        pre_entries = [self._section_entry(req, policy, o, task, destinations) for o in outcomes]
         if payload:
             pre_entries.append(
                 self._entry(
                     req,
+                    policy,
                     "cloud_call",
                     action="send",
                     status="SENDING",
@@ -310,7 +320,12 @@ class Pipeline:
                     )
                 post_entries.append(
                     self._entry(
-                        req, "cloud_call", action="send", status="FAILED", reason=_safe_reason(exc)
+                        req,
+                        policy,
+                        "cloud_call",
+                        action="send",
+                        status="FAILED",
+                        reason=_safe_reason(exc),
                     )
                 )
             else:
@@ -324,6 +339,7 @@ class Pipeline:
                 post_entries.append(
                     self._entry(
                         req,
+                        policy,
                         "answer",
                         action="receive",
                         status="ANSWERED",
@@ -343,6 +359,7 @@ class Pipeline:
         post_entries.append(
             self._entry(
                 req,
+                policy,
                 "request",
                 action="route",
                 status=status,
@@ -355,7 +372,7 @@ class Pipeline:
         return RouteResult(
             req.request_id,
             req.document_id,
-            self.policy.version,
+            policy.version,
             status,
             answer,
             outcomes,
@@ -365,13 +382,13 @@ class Pipeline:
         )
 
     async def _redact_instruction(
-        self, instruction: str, pseudonyms: DocumentPseudonyms
+        self, instruction: str, pseudonyms: DocumentPseudonyms, policy: PolicyEngine
     ) -> tuple[str, list[str]]:
         [analysis] = await self.detect([Section(0, "", 0, len(instruction), instruction)])
         if not analysis.entities:
             return instruction, []
         everything = {e.type: RedactionMethod.PSEUDONYMISE for e in analysis.entities}
-        decision = Decision(Action.REDACT, ("instruction",), (), self.policy.version, everything)
+        decision = Decision(Action.REDACT, ("instruction",), (), policy.version, everything)
         r = redact(instruction, analysis.entities, decision, pseudonyms, self.hash_key)
         return r.text, list(r.removed_values)
 
@@ -453,6 +470,7 @@ class Pipeline:
     def _section_entry(
         self,
         req: DocumentRequest,
+        policy: PolicyEngine,
         o: SectionOutcome,
         task: TaskSpec,
         destinations: Sequence[Destination],
@@ -461,6 +479,7 @@ class Pipeline:
         kind = "egress_block" if o.status == WITHHELD_EGRESS else "section"
         return self._entry(
             req,
+            policy,
             kind,
             section_index=o.section.index,
             section_sha256=sha256_hex(o.section.text),

@@ -167,7 +167,7 @@ def test_every_policy_subcommand_is_documented() -> None:
     policy = top.choices["policy"]
     sub = next(a for a in policy._actions if isinstance(a, argparse._SubParsersAction))
     docs = (ROOT / "docs" / "policy.md").read_text()
-    assert set(sub.choices) == {"check", "test", "explain"}
+    assert set(sub.choices) == {"check", "test", "explain", "keygen", "sign", "verify-bundle"}
     for name in sub.choices:
         assert f"### `bastion policy {name}" in docs
 
