@@ -237,7 +237,7 @@ def street_address() -> PatternRecognizer:
             Pattern("es/it street", rf"(?<![\w])(?:{_ES_STREET}|{_IT_STREET}){_LATIN_WORDS}{{1,4}}"
                     rf",?[ \t]+(?:n[º°o]\.?[ \t]*)?{_HOUSE}(?![\w]){_POSTCODE_TAIL}", 0.7),
         ],
-        Anchor(_STREET_ANCHORS, before=70, reach=140),
+        Anchor(_STREET_ANCHORS, before=70, reach=140, needs_digit=True),
     )  # fmt: skip
 
 
@@ -252,7 +252,7 @@ def street_address_de_nl() -> PatternRecognizer:
                     rf"[ \t]+{_HOUSE}(?![\w]){_POSTCODE_TAIL}", 0.7),
             Pattern("nl street", rf"(?<![\w]){_CAP}{_NL_STREET}[ \t]+{_HOUSE}(?![\w])", 0.65),
         ],
-        Anchor(_DE_NL_SUFFIXES, before=40, reach=80, whole_words=False),
+        Anchor(_DE_NL_SUFFIXES, before=40, reach=80, whole_words=False, needs_digit=True),
     )  # fmt: skip
 
 
@@ -394,6 +394,8 @@ _HEADER_FIELDS = (
     "from", "to", "cc", "bcc", "reply-to", "von", "an", "de", "à", "para", "da", "a", "van",
     "aan",
 )  # fmt: skip
+# looked for with their colon: "to" alone is everywhere, "to:" is a header
+_HEADER_ANCHORS = tuple(f"{f}{sep}:" for f in _HEADER_FIELDS for sep in ("", " "))
 _WROTE = ("wrote", "schrieb", "a écrit", "escribió", "ha scritto", "schreef")
 _CLOSINGS = (
     "regards", "kind regards", "best regards", "warm regards", "sincerely", "best", "cheers",
@@ -423,7 +425,7 @@ def person_in_mail() -> PatternRecognizer:
                     rf"(?<![\w])(?:{_words(_CLOSINGS)})[ \t]*[,\-–—!.]*[ \t]*\r?\n[ \t]*"
                     rf"(?P<n>{_NAME_2_4})[ \t]*(?=\r?\n|$)", 0.75, group="n"),
         ],
-        anchor=Anchor(_CLOSINGS + _HEADER_FIELDS, reach=160, leads=True),
+        anchor=Anchor(_CLOSINGS + _HEADER_ANCHORS, reach=160, leads=True),
         validator=_name_check,
     )  # fmt: skip
 

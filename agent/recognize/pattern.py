@@ -43,6 +43,7 @@ from agent.recognize.tables import Cell
 MAX_SCORE = 1.0
 # how far back ``not_after`` looks
 NOT_AFTER_WINDOW = 40
+_DIGIT = re.compile(r"\d")
 DEFAULT_CONTEXT_BOOST = 0.35
 _MAX_REMEMBERED_HEADERS = 4096
 DEFAULT_CONTEXT_WINDOW = 40
@@ -218,6 +219,8 @@ class PatternRecognizer:
                 (max(0, s - a.before), min(n, e + a.after + a.reach), e + a.after)
                 for s, e in self._anchor.spans(scan)
             ]
+            if a.needs_digit:
+                spans = [sp for sp in spans if _DIGIT.search(scan.text, sp[0], sp[1])]
             if self.context_required:
                 # in a table the cue is the column header, lines away from the value
                 spans.extend((c.start, c.end, c.end) for c in self._context_cells(scan))

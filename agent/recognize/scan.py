@@ -97,6 +97,8 @@ class Anchor:
     A match may start from ``before`` characters before an anchor to ``after`` characters
     after the anchor's end, and is at most ``reach`` characters long. ``leads``: the match
     starts exactly at the anchor (a keyword-led pattern), so it is tried there only.
+    ``needs_digit``: every match holds a digit (a house number), so a range without one
+    is not scanned.
     """
 
     words: Sequence[str]
@@ -105,6 +107,7 @@ class Anchor:
     reach: int = MAX_MATCH
     leads: bool = False
     whole_words: bool = True
+    needs_digit: bool = False
 
 
 def _word_alternation(words: Iterable[str]) -> str:
