@@ -29,7 +29,7 @@ CARD_CONTEXT = (
     "carta", "carta di credito", "creditcard", "kaartnummer", "betaalkaart",
 )  # fmt: skip
 
-_CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|3[0689]|6")
+_CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|3[05689]|6")  # Visa, MC, Amex, Diners/JCB, Discover
 
 
 def _card_check(value: str) -> bool | None:
