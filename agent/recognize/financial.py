@@ -29,7 +29,8 @@ CARD_CONTEXT = (
     "carta", "carta di credito", "creditcard", "kaartnummer", "betaalkaart",
 )  # fmt: skip
 
-_CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|3[05689]|6")  # Visa, MC, Amex, Diners/JCB, Discover
+# Visa, Mastercard, Amex, Diners/JCB, Discover/UnionPay
+_CARD_PREFIX = re.compile(r"4|5[1-5]|2[2-7]|3[47]|3[05689]|6")
 
 
 def _card_check(value: str) -> bool | None:
