@@ -22,8 +22,11 @@ import yaml
 
 from agent.config import AgentConfig
 from bastion.devstack import EXAMPLES, write_local_configs
+from bastion.errors import ConfigError
 from bastion.wire.v1 import agent_pb2, agent_pb2_grpc, cloud_pb2, cloud_pb2_grpc, common_pb2
 from cloud.config import load_config
+from tests.fakes.cloud_setup import provider, request, write_config
+from tests.fakes.openai_server import FakeVendor, Reply
 from tests.integration.conftest import start_agent
 from tests.integration.recording_proxy import RecordingProxy
 from tests.integration.servers import ServerThread
@@ -37,6 +40,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:ray"),
 ]
 
+KEY_ENV, KEY = "BASTION_RAY_TEST_KEY", "sk-test-ray-0123"
 EU_PROVIDERS = {"eu-precise", "eu-balanced", "eu-exploratory"}
 SERVED = EU_PROVIDERS | {"uk-precise"}  # configured, but never eligible for acme-law
 NOTICE = (
@@ -84,6 +88,8 @@ def ray_stack(
         cloud_overrides=_cloud_overrides(provider_proxy.base_url),
     )
     config = load_config(cloud_cfg)
+    # Provider replicas read API keys from their own environment: set before Ray starts.
+    os.environ[KEY_ENV] = KEY
     start_local_ray(num_cpus=2)  # ray.init(num_cpus=2, include_dashboard=False), loopback
     import ray
     from ray import serve
@@ -104,6 +110,7 @@ def ray_stack(
     finally:
         serve.shutdown()
         ray.shutdown()
+        del os.environ[KEY_ENV]
 
 
 def _route(stack: RayStack, text: str, tenant: str, jurisdiction: str) -> Any:
@@ -246,3 +253,65 @@ def test_only_serve_replicas_inter_deployment_ports_listen_beyond_loopback(
     for sockets in exposed.values():
         assert len(sockets) == 1 and "ServeReplica:bastion-cloud" in sockets[0], sockets
     assert len(exposed) == 1 + len(SERVED)  # one per replica, nothing else
+
+
+def test_keys_reach_only_the_provider_replica_and_vendor_failures_keep_their_meaning(
+    ray_stack: RayStack, tmp_path: Path
+) -> None:
+    """A second application on the same cluster: keys re-read by the replica, a 500 mapped."""
+    from cloud.ray_serve import create_ray_server, without_keys
+
+    with FakeVendor() as vendor:
+        vendor.script("down", Reply.fail(500))
+        config = write_config(
+            tmp_path,
+            [
+                provider("keyed", vendor.base_url, api_key_env=KEY_ENV),
+                provider("down", vendor.base_url, max_retries=0),
+            ],
+            ray={"provider_defaults": {"max_replicas": 1, "num_cpus": 0.05}},
+        )
+        assert config.provider("keyed").api_key == KEY
+        assert all(p.api_key is None for p in without_keys(config).providers)
+        server = ServerThread(lambda: create_ray_server(config, app_name="bastion-keys"))
+        server.start()
+        try:
+            with grpc.insecure_channel(server.target) as channel:
+                r = cloud_pb2_grpc.OrchestratorStub(channel).Orchestrate(request(), timeout=60)
+        finally:
+            server.stop()
+
+    assert r.answer == "yes"
+    headers = [rec.headers.get("authorization") for rec in vendor.requests_for("keyed")]
+    assert headers and all(h == f"Bearer {KEY}" for h in headers)
+    down = [o for o in r.outputs if o.provider == "down"]
+    assert down and all("HTTP 500" in o.error for o in down)
+    from ray import serve
+
+    assert "bastion-keys" not in serve.status().applications  # stop removed only its app
+    assert "bastion-cloud" in serve.status().applications
+
+
+async def test_a_key_missing_in_the_ray_workers_fails_the_start_naming_the_variable(
+    ray_stack: RayStack, tmp_path: Path
+) -> None:
+    """Set in this process only after Ray started: the replica cannot see it, nothing runs."""
+    from cloud.ray_serve import create_ray_server
+
+    os.environ["BASTION_RAY_LATE_KEY"] = "sk-late"
+    try:
+        config = write_config(
+            tmp_path,
+            [provider("late", "http://127.0.0.1:9/v1", api_key_env="BASTION_RAY_LATE_KEY")],
+            ray={"provider_defaults": {"max_replicas": 1, "num_cpus": 0.05}},
+        )
+        with pytest.raises(ConfigError) as info:
+            await create_ray_server(config, app_name="bastion-late")
+    finally:
+        del os.environ["BASTION_RAY_LATE_KEY"]
+    message = str(info.value)
+    assert "provider-late" in message and "BASTION_RAY_LATE_KEY is not set" in message
+    assert "sk-late" not in message
+    from ray import serve
+
+    assert "bastion-late" not in serve.status().applications
