@@ -71,6 +71,8 @@ def _cloud_overrides(llm_url: str) -> dict[str, Any]:
         "ray": {
             "orchestrator": {**scaling, "num_cpus": 0.25},
             "provider_defaults": {**scaling, "num_cpus": 0.1},
+            # per-provider settings reach Serve: this one runs two replicas
+            "providers": {"uk-precise": {"min_replicas": 2, "max_replicas": 2}},
         },
     }
 
@@ -145,6 +147,9 @@ def test_the_agent_gets_an_answer_from_the_ray_tier(ray_stack: RayStack) -> None
     status = serve.status().applications["bastion-cloud"]
     assert set(status.deployments) == {"orchestrator"} | {f"provider-{n}" for n in SERVED}
     assert all(d.status == "HEALTHY" for d in status.deployments.values())
+    replicas = {name: dict(d.replica_states) for name, d in status.deployments.items()}
+    assert replicas["provider-uk-precise"] == {"RUNNING": 2}, replicas
+    assert replicas["provider-eu-precise"] == {"RUNNING": 1}, replicas
 
 
 def test_a_tenant_whose_destinations_the_tier_does_not_serve_is_refused(
@@ -252,7 +257,7 @@ def test_only_serve_replicas_inter_deployment_ports_listen_beyond_loopback(
     assert exposed, "expected the replicas' inter-deployment ports (if none: update the docs)"
     for sockets in exposed.values():
         assert len(sockets) == 1 and "ServeReplica:bastion-cloud" in sockets[0], sockets
-    assert len(exposed) == 1 + len(SERVED)  # one per replica, nothing else
+    assert len(exposed) == 1 + len(SERVED) + 1  # one per replica (uk-precise has two)
 
 
 def test_keys_reach_only_the_provider_replica_and_vendor_failures_keep_their_meaning(
