@@ -19,8 +19,9 @@ Nothing about residency is re-implemented here: the orchestrator replica runs th
 interface but forward ``complete`` to the provider's deployment, so every destination
 check, fallback skip and budget reservation happens in ``cloud/dispatch.py`` exactly as in
 the single-process tier. Failures cross Ray as values (``ProviderRefusal``, or the
-``BastionError`` itself) rather than as Ray-wrapped exceptions, so each maps to the same
-status code; anything else Ray raises (a dead replica, an unhealthy deployment) becomes
+``BastionError`` itself, or ``ReplicaFault`` for a bug) rather than as Ray-wrapped
+exceptions, so each maps to the same status code and no exception message reaches Ray's
+logs; anything Ray itself raises (a dead replica, an unhealthy deployment) becomes
 UNAVAILABLE - the request fails closed.
 
 API keys never enter Ray's control plane: the configuration handed to deployments has its
@@ -37,6 +38,7 @@ import asyncio
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -46,7 +48,7 @@ from cloud.config import CloudConfig, ProviderConfig, load_config
 from cloud.domain import ChatMessage, Completion, OrchestrationRequest, Outcome
 from cloud.errors import ProviderFailed
 from cloud.metrics import CloudMetrics
-from cloud.orchestrator import Orchestrator
+from cloud.orchestrator import Orchestrator, safe_id
 from cloud.providers import ChatProvider
 from cloud.ray_config import RaySettings, Scaling
 from cloud.server import CloudServer, create_server
@@ -75,6 +77,31 @@ class ProviderRefusal:
     retryable: bool
 
 
+@dataclass(frozen=True)
+class ReplicaFault:
+    """An unexpected exception inside a replica, reduced to its type name.
+
+    Raised across Ray, its message (which might quote request data) would be logged by Ray
+    and carried in the error; the replica logs frames only, as ``cloud.server`` does.
+    """
+
+    kind: str
+
+
+class ReplicaError(Exception):
+    """A replica failed unexpectedly (INTERNAL at the front, as in the single process)."""
+
+
+def _fault(request_id: str, exc: Exception) -> ReplicaFault:
+    log.error(
+        "replica request_id=%s internal error %s\n%s",
+        safe_id(request_id),
+        type(exc).__name__,
+        "".join(traceback.format_tb(exc.__traceback__)),
+    )
+    return ReplicaFault(type(exc).__name__)
+
+
 class ProviderReplica:
     """One provider adapter (``ChatProvider``: pool, semaphore, retries) as a replica.
 
@@ -89,13 +116,15 @@ class ProviderReplica:
 
     async def complete(
         self, messages: Sequence[ChatMessage], max_tokens: int, temperature: float | None
-    ) -> Completion | ProviderRefusal:
+    ) -> Completion | ProviderRefusal | ReplicaFault:
         try:
             return await self._provider.complete(
                 messages, max_tokens=max_tokens, temperature=temperature
             )
         except ProviderFailed as exc:
             return ProviderRefusal(str(exc), exc.retryable)
+        except Exception as exc:
+            return _fault("-", exc)
 
 
 class DeploymentProvider(ChatProvider):
@@ -125,6 +154,8 @@ class DeploymentProvider(ChatProvider):
             ) from None
         if isinstance(reply, ProviderRefusal):
             raise ProviderFailed(reply.message, retryable=reply.retryable)
+        if isinstance(reply, ReplicaFault):
+            raise ReplicaError(f"provider {self.name}: internal error ({reply.kind})")
         if not isinstance(reply, Completion):
             raise ProviderFailed(f"provider {self.name}: unexpected reply from its deployment")
         return reply
@@ -145,11 +176,13 @@ class OrchestratorReplica:
         }
         self._orchestrator = Orchestrator(config, providers=providers)
 
-    async def run(self, request: OrchestrationRequest) -> Outcome | BastionError:
+    async def run(self, request: OrchestrationRequest) -> Outcome | BastionError | ReplicaFault:
         try:
             return await self._orchestrator.run(request)
         except BastionError as exc:  # a refusal, returned whole so its status survives
             return exc
+        except Exception as exc:
+            return _fault(request.request_id, exc)
 
 
 class ServeOrchestrator(Orchestrator):
@@ -174,6 +207,8 @@ class ServeOrchestrator(Orchestrator):
             ) from None
         if isinstance(reply, BastionError):
             raise reply
+        if isinstance(reply, ReplicaFault):
+            raise ReplicaError(f"orchestrator replica: internal error ({reply.kind})")
         if not isinstance(reply, Outcome):
             raise UpstreamError("unexpected reply from the orchestrator deployment")
         self.metrics.record_calls(reply.calls)  # the replicas' own registries are not scraped
