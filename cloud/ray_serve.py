@@ -66,6 +66,19 @@ def provider_deployment_name(provider: str) -> str:
     return f"provider-{provider}"
 
 
+async def _cancel_with_caller(response: Any) -> Any:
+    """Await a ``DeploymentResponse``; if the caller is cancelled, cancel it in Ray too.
+
+    Without this a caller's deadline stops only the wait: the replicas would go on
+    calling vendors (sending data, spending tokens) for a request nobody awaits.
+    """
+    try:
+        return await response
+    except asyncio.CancelledError:
+        response.cancel()
+        raise
+
+
 # -- provider adapters ------------------------------------------------------------------
 
 
@@ -147,7 +160,9 @@ class DeploymentProvider(ChatProvider):
         temperature: float | None = None,
     ) -> Completion:
         try:
-            reply = await self._handle.complete.remote(list(messages), max_tokens, temperature)
+            reply = await _cancel_with_caller(
+                self._handle.complete.remote(list(messages), max_tokens, temperature)
+            )
         except Exception as exc:  # a dead replica, an unhealthy deployment: fail this call
             raise ProviderFailed(
                 f"provider {self.name}: its deployment is unavailable ({type(exc).__name__})"
@@ -200,7 +215,7 @@ class ServeOrchestrator(Orchestrator):
 
     async def run(self, request: OrchestrationRequest) -> Outcome:
         try:
-            reply = await self._handle.run.remote(request)
+            reply = await _cancel_with_caller(self._handle.run.remote(request))
         except Exception as exc:  # replica died, deployment unhealthy: nothing answered
             raise UpstreamError(
                 f"the orchestrator deployment is unavailable ({type(exc).__name__})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +25,8 @@ from agent.config import AgentConfig
 from bastion.devstack import EXAMPLES, write_local_configs
 from bastion.errors import ConfigError
 from bastion.wire.v1 import agent_pb2, agent_pb2_grpc, cloud_pb2, cloud_pb2_grpc, common_pb2
-from cloud.config import load_config
-from tests.fakes.cloud_setup import provider, request, write_config
+from cloud.config import CloudConfig, load_config
+from tests.fakes.cloud_setup import US, destination, provider, request, write_config
 from tests.fakes.openai_server import FakeVendor, Reply
 from tests.integration.conftest import start_agent
 from tests.integration.recording_proxy import RecordingProxy
@@ -260,41 +261,73 @@ def test_only_serve_replicas_inter_deployment_ports_listen_beyond_loopback(
     assert len(exposed) == 1 + len(SERVED) + 1  # one per replica (uk-precise has two)
 
 
-def test_keys_reach_only_the_provider_replica_and_vendor_failures_keep_their_meaning(
-    ray_stack: RayStack, tmp_path: Path
-) -> None:
-    """A second application on the same cluster: keys re-read by the replica, a 500 mapped."""
-    from cloud.ray_serve import create_ray_server, without_keys
+@dataclass
+class VendorApp:
+    """A second Serve application on the same cluster, in front of the fake vendor."""
+
+    vendor: FakeVendor
+    server: ServerThread
+    config: CloudConfig
+
+    def orchestrate(self, req: cloud_pb2.OrchestrateRequest, timeout: float) -> Any:
+        with grpc.insecure_channel(self.server.target) as channel:
+            return cloud_pb2_grpc.OrchestratorStub(channel).Orchestrate(req, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def vendor_app(
+    ray_stack: RayStack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[VendorApp]:
+    from ray import serve
+
+    from cloud.ray_serve import create_ray_server
 
     with FakeVendor() as vendor:
-        vendor.script("down", Reply.fail(500))
         config = write_config(
-            tmp_path,
+            tmp_path_factory.mktemp("vendor-app"),
             [
                 provider("keyed", vendor.base_url, api_key_env=KEY_ENV),
                 provider("down", vendor.base_url, max_retries=0),
+                provider("slow", vendor.base_url, where=US, timeout_s=30, max_retries=0),
             ],
             ray={"provider_defaults": {"max_replicas": 1, "num_cpus": 0.05}},
         )
         assert config.provider("keyed").api_key == KEY
-        assert all(p.api_key is None for p in without_keys(config).providers)
-        server = ServerThread(lambda: create_ray_server(config, app_name="bastion-keys"))
+        server = ServerThread(lambda: create_ray_server(config, app_name="bastion-vendor"))
         server.start()
         try:
-            with grpc.insecure_channel(server.target) as channel:
-                r = cloud_pb2_grpc.OrchestratorStub(channel).Orchestrate(request(), timeout=60)
+            yield VendorApp(vendor, server, config)
         finally:
             server.stop()
-
-    assert r.answer == "yes"
-    headers = [rec.headers.get("authorization") for rec in vendor.requests_for("keyed")]
-    assert headers and all(h == f"Bearer {KEY}" for h in headers)
-    down = [o for o in r.outputs if o.provider == "down"]
-    assert down and all("HTTP 500" in o.error for o in down)
-    from ray import serve
-
-    assert "bastion-keys" not in serve.status().applications  # stop removed only its app
+    assert "bastion-vendor" not in serve.status().applications  # stop removed only its app
     assert "bastion-cloud" in serve.status().applications
+
+
+def test_keys_reach_the_vendor_from_the_provider_replica_only(vendor_app: VendorApp) -> None:
+    from cloud.ray_serve import without_keys
+
+    r = vendor_app.orchestrate(request(), timeout=60)
+    assert r.answer == "yes"
+    headers = [rec.headers.get("authorization") for rec in vendor_app.vendor.requests_for("keyed")]
+    assert headers and all(h == f"Bearer {KEY}" for h in headers)
+    assert all(p.api_key is None for p in without_keys(vendor_app.config).providers)
+
+
+def test_a_vendor_failure_stays_a_per_call_error(vendor_app: VendorApp) -> None:
+    vendor_app.vendor.script("down", Reply.fail(500))
+    r = vendor_app.orchestrate(request(), timeout=60)
+    down = [o for o in r.outputs if o.provider == "down"]
+    assert r.answer == "yes" and down and all("HTTP 500" in o.error for o in down)
+
+
+def test_a_deadline_cancels_the_work_in_the_replicas(vendor_app: VendorApp) -> None:
+    """Nothing more is sent once the caller gave up (FUSION of one: answer, then synthesis)."""
+    vendor_app.vendor.script("slow", Reply.slow(2.0))
+    with pytest.raises(grpc.RpcError) as info:
+        vendor_app.orchestrate(request(allowed=[destination(US)]), timeout=1.0)
+    assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    time.sleep(2.5)  # without cancellation, the synthesis call would arrive by now
+    assert len(vendor_app.vendor.requests_for("slow")) == 1
 
 
 async def test_a_key_missing_in_the_ray_workers_fails_the_start_naming_the_variable(
