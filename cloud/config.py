@@ -104,6 +104,7 @@ class ProviderConfig:
     temperature: float = 0.7
     panel: bool = True
     logprobs: bool = False
+    api_key_env: str = ""  # where ``api_key`` came from (Ray provider replicas re-read it)
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,7 @@ def _provider(cfg: ConfigFile, i: int) -> ProviderConfig:
         temperature=float(opt("temperature", float, 0.7)),
         panel=bool(opt("panel", bool, True)),
         logprobs=bool(opt("logprobs", bool, False)),
+        api_key_env=str(api_key_env),
     )
     checks = {
         "max_concurrency": pc.max_concurrency >= 1,

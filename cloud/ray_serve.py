@@ -26,7 +26,7 @@ UNAVAILABLE - the request fails closed.
 
 API keys never enter Ray's control plane: the configuration handed to deployments has its
 keys removed, and each provider replica reads its own key from the environment variable
-the YAML names (the file is read again on the replica's node).
+the YAML names (``api_key_env``), in its own process.
 
 ``ray`` is imported only inside the functions below, so the default single-process tier
 never imports it.
@@ -44,7 +44,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bastion.errors import BastionError, ConfigError, UpstreamError
-from cloud.config import CloudConfig, ProviderConfig, load_config
+from cloud.config import CloudConfig, ProviderConfig
 from cloud.domain import ChatMessage, Completion, OrchestrationRequest, Outcome
 from cloud.errors import ProviderFailed
 from cloud.metrics import CloudMetrics
@@ -122,9 +122,15 @@ class ProviderReplica:
     max_replicas`` calls in flight from the tier.
     """
 
-    def __init__(self, config: ProviderConfig, config_path: str, needs_key: bool) -> None:
-        if needs_key:
-            config = replace(config, api_key=load_config(config_path).provider(config.name).api_key)
+    def __init__(self, config: ProviderConfig) -> None:
+        if config.api_key_env:
+            api_key = os.environ.get(config.api_key_env, "")
+            if not api_key:
+                raise ConfigError(
+                    f"provider {config.name}: environment variable {config.api_key_env} is not "
+                    "set in this Ray worker (set it before Ray starts, on every node)"
+                )
+            config = replace(config, api_key=api_key)
         self._provider = ChatProvider(config)
 
     async def complete(
@@ -301,7 +307,7 @@ def build_application(config: CloudConfig) -> Any:
     providers = {
         p.name: serve.deployment(
             **_options(settings.for_provider(p.name), provider_deployment_name(p.name))
-        )(ProviderReplica).bind(p, str(config.path), config.provider(p.name).api_key is not None)
+        )(ProviderReplica).bind(p)
         for p in clean.providers
     }
     orchestrator = serve.deployment(**_options(settings.orchestrator, ORCHESTRATOR_DEPLOYMENT))(
