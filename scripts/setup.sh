@@ -10,6 +10,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip >/dev/null
 # (pip's notes about this machine's unused local package mirrors are noise: filtered)
-.venv/bin/python -m pip install --quiet -e ".[dev,local-llm]" \
+.venv/bin/python -m pip install --quiet -e ".[dev,local-llm,bench]" \
   2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 echo "setup: ok ($(.venv/bin/python --version))"
