@@ -29,17 +29,46 @@ def softmax(x: FloatArray, axis: int = -1) -> FloatArray:
 
 
 def _widen_to_word(text: str, start: int, end: int) -> tuple[int, int]:
-    while start > 0 and text[start - 1].isalnum():
-        start -= 1
-    while end < len(text) and text[end].isalnum():
-        end += 1
+    """Extend a span that starts or ends inside a word to the whole word."""
+    if text[start].isalnum():
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+    if text[end - 1].isalnum():
+        while end < len(text) and text[end].isalnum():
+            end += 1
     return start, end
 
 
 #: courtesy titles are not part of a name (the gold convention keeps them outside)
 HONORIFICS = frozenset(
-    "mr mrs ms miss mx dr prof sir dame herr frau dhr mevr mw m mme mlle sr sra srta "
-    "sig sigra dott dottssa avv ing".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "herr",
+        "frau",
+        "dhr",
+        "mevr",
+        "mw",
+        "m",
+        "mme",
+        "mlle",
+        "sr",
+        "sra",
+        "srta",
+        "sig",
+        "sigra",
+        "dott",
+        "dottssa",
+        "avv",
+        "ing",
+    ]
 )
 _EDGE_PUNCT = ",;:!?()[]{}<>\"'*`|/\\-–—•·"
 

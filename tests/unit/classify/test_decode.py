@@ -93,3 +93,10 @@ def test_abbreviation_full_stop_is_kept() -> None:
         probs[i, col] = 0.98
     ents = decode_entities(text, enc, probs, labels)
     assert [text[e.start : e.end] for e in ents] == ["Acme Inc."]
+
+
+def test_span_starting_at_punctuation_does_not_swallow_the_previous_word() -> None:
+    text = "Hospital, Dublin"
+    enc = _enc(text, [(0, 8), (8, 9), (10, 16)])
+    ents = decode_entities(text, enc, _probs(["O", "B-LOCATION", "I-LOCATION"]), LABELS)
+    assert [text[e.start : e.end] for e in ents] == ["Dublin"]
