@@ -24,6 +24,8 @@ RunFn = Callable[[Batch], tuple[FloatArray, FloatArray]]
 
 #: padded tokens per model call; 32 windows of 128 tokens
 TOKEN_BUDGET = 4096
+#: batch widths are rounded up to a multiple of this (see ``make_batch``)
+PAD_MULTIPLE = 16
 
 
 class WindowedModel:
@@ -61,7 +63,10 @@ class WindowedModel:
         cat_sum = np.zeros((len(texts), len(self._categories)), dtype=np.float32)
         cat_n = np.zeros(len(texts), dtype=np.float32)
         for group in _groups(windows):
-            batch = make_batch([(encoded[i].ids[a:b], encoded[i].cases[a:b]) for i, a, b in group])
+            batch = make_batch(
+                [(encoded[i].ids[a:b], encoded[i].cases[a:b]) for i, a, b in group],
+                multiple=PAD_MULTIPLE,
+            )
             if not self._labels.case_features:
                 batch.case_ids[:] = 0
             tok_logits, cat_logits = self._run(batch)
@@ -94,7 +99,7 @@ def _groups(windows: list[tuple[int, int, int]]) -> list[list[tuple[int, int, in
     groups: list[list[tuple[int, int, int]]] = []
     current: list[tuple[int, int, int]] = []
     for w in ordered:
-        width = w[2] - w[1] + 2
+        width = -(-(w[2] - w[1] + 2) // PAD_MULTIPLE) * PAD_MULTIPLE
         if current and width * (len(current) + 1) > TOKEN_BUDGET:
             groups.append(current)
             current = []
