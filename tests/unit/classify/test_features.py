@@ -76,3 +76,11 @@ def test_make_batch_pads_and_wraps_with_special_tokens() -> None:
     assert b.input_ids.tolist() == [[CLS_ID, 5, 6, 7, SEP_ID], [CLS_ID, 8, SEP_ID, 0, 0]]
     assert b.attention_mask.tolist() == [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]
     assert b.case_ids.tolist() == [[0, 2, 3, 4, 0], [0, 2, 0, 0, 0]]
+
+
+def test_make_batch_rounds_the_width_up_to_a_multiple() -> None:
+    ids = np.arange(5, 25, dtype=np.int64)
+    b = make_batch([(ids, np.full(20, 2, dtype=np.int64))], multiple=16)
+    assert b.input_ids.shape == (1, 32)
+    assert b.attention_mask.sum() == 22
+    assert b.input_ids[0, 21] == SEP_ID and b.input_ids[0, 22] == 0
