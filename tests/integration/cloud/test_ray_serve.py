@@ -44,9 +44,11 @@ pytestmark = [
 KEY_ENV, KEY = "BASTION_RAY_TEST_KEY", "sk-test-ray-0123"
 EU_PROVIDERS = {"eu-precise", "eu-balanced", "eu-exploratory"}
 SERVED = EU_PROVIDERS | {"uk-precise"}  # configured, but never eligible for acme-law
+# A public text, so that policy lets it leave: this file tests the Ray tier, not the
+# classifier (which, at the time of writing, mistakes a short office-closure notice for hr).
 NOTICE = (
-    "Office notice\n\n"
-    "The Amsterdam office will be closed on Friday for maintenance of the heating system.\n"
+    "PRESS RELEASE\n\n"
+    "Acme Law LLP will open a new office in Amsterdam next spring.\n"
 )
 
 
