@@ -31,7 +31,7 @@ import grpc
 from bastion.wire.v1 import agent_pb2, agent_pb2_grpc
 
 ROOT = Path(__file__).resolve().parent.parent
-MARK_BEGIN, MARK_END = "<!-- agent-load:begin -->", "<!-- agent-load:end -->"
+MARK = "agent-load"
 
 
 def sections(n: int = 64) -> list[str]:
@@ -124,10 +124,10 @@ async def _empty_server() -> tuple[grpc.aio.Server, int]:
     return server, port
 
 
-def models_alone(texts: list[str], batch: int, seconds: float) -> dict[str, float]:
+def models_alone(texts: list[str], batch: int, seconds: float, backend: str) -> dict[str, float]:
     from agent.detect import load_engine
 
-    engine = load_engine(backend="onnx")
+    engine = load_engine(backend=backend)
     engine.analyze(texts[:batch])
     n = 0
     started = time.perf_counter()
@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 32])
+    parser.add_argument("--backend", choices=["onnx", "openvino"], default="openvino")
     parser.add_argument("--write", type=Path, default=None)
     args = parser.parse_args(argv)
 
@@ -159,7 +160,11 @@ def main(argv: list[str] | None = None) -> int:
 
     async def measure() -> None:
         with tempfile.TemporaryDirectory() as tmp:
-            _, agent_cfg = write_local_configs(Path(tmp), llm_url="http://127.0.0.1:9/v1")
+            _, agent_cfg = write_local_configs(
+                Path(tmp),
+                llm_url="http://127.0.0.1:9/v1",
+                agent_overrides={"detection": {"backend": args.backend}},
+            )
             config = load_agent_config(agent_cfg)
             agent, agent_port = await create_server(config)
             empty, empty_port = await _empty_server()
@@ -178,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
 
     asyncio.run(measure())
     for c in args.concurrency:
-        results[f"models-{c}"] = models_alone(texts, min(c, 32), args.seconds)
+        results[f"models-{c}"] = models_alone(texts, min(c, 32), args.seconds, args.backend)
 
     header = (
         "| callers | server | req/s | mean ms | p50 ms | p95 ms | p99 ms | p99/mean |\n"
@@ -219,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     report = "\n".join(
         [
             f"Measured {time.strftime('%Y-%m-%d')} with `python -m bench.agent_load "
-            f"--seconds {args.seconds:g}` on this machine ({mp.cpu_count()} cores); "
+            f"--seconds {args.seconds:g} --backend {args.backend}` on this machine "
+            f"({mp.cpu_count()} cores); "
             f"{len(texts)} sections of {mean_chars:.0f} characters on average.",
             "",
             *rows,
@@ -230,12 +236,13 @@ def main(argv: list[str] | None = None) -> int:
     print(report)
     if args.write:
         doc = args.write.read_text() if args.write.exists() else ""
-        block = f"{MARK_BEGIN}\n{report}\n{MARK_END}"
-        if MARK_BEGIN in doc and MARK_END in doc:
-            head, rest = doc.split(MARK_BEGIN, 1)
-            doc = head + block + rest.split(MARK_END, 1)[1]
+        begin, end = f"<!-- {MARK}-{args.backend}:begin -->", f"<!-- {MARK}-{args.backend}:end -->"
+        block = f"{begin}\n{report}\n{end}"
+        if begin in doc and end in doc:
+            head, rest = doc.split(begin, 1)
+            doc = head + block + rest.split(end, 1)[1]
         else:
-            doc += f"\n## Agent under load (Analyze)\n\n{block}\n"
+            doc += f"\n### Agent under load: Analyze, {args.backend} backend\n\n{block}\n"
         args.write.write_text(doc)
     return 0
 
