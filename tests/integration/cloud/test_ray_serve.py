@@ -46,10 +46,7 @@ EU_PROVIDERS = {"eu-precise", "eu-balanced", "eu-exploratory"}
 SERVED = EU_PROVIDERS | {"uk-precise"}  # configured, but never eligible for acme-law
 # A public text, so that policy lets it leave: this file tests the Ray tier, not the
 # classifier (which, at the time of writing, mistakes a short office-closure notice for hr).
-NOTICE = (
-    "PRESS RELEASE\n\n"
-    "Acme Law LLP will open a new office in Amsterdam next spring.\n"
-)
+NOTICE = "PRESS RELEASE\n\nAcme Law LLP will open a new office in Amsterdam next spring.\n"
 
 
 @dataclass
