@@ -418,12 +418,7 @@ class Pipeline:
                 )
                 for o in sendable
             ],
-            allowed_destinations=[
-                common_pb2.Destination(
-                    name=d.name, provider=d.provider, region=d.region, jurisdiction=d.jurisdiction
-                )
-                for d in destinations
-            ],
+            allowed_destinations=[destination_to_proto(d) for d in destinations],
         )
         payload: bytes = msg.SerializeToString()
         return payload
@@ -494,6 +489,12 @@ class Pipeline:
             status=o.status,
             reason=o.reason,
         )
+
+
+def destination_to_proto(d: Destination) -> common_pb2.Destination:
+    return common_pb2.Destination(
+        name=d.name, provider=d.provider, region=d.region, jurisdiction=d.jurisdiction
+    )
 
 
 def _dest_dict(d: Destination) -> dict[str, str]:

@@ -33,7 +33,7 @@ from agent.batching import MicroBatcher
 from agent.config import AgentConfig, Limits
 from agent.domain import DocumentRequest
 from agent.metrics import AgentMetrics
-from agent.pipeline import AnalyzeResult, Pipeline, RouteResult
+from agent.pipeline import AnalyzeResult, Pipeline, RouteResult, destination_to_proto
 from agent.policy import PolicyEngine
 from agent.requests import document_from_proto, task_from_proto
 from bastion.errors import (
@@ -44,7 +44,7 @@ from bastion.errors import (
     Unauthenticated,
     UpstreamError,
 )
-from bastion.wire.v1 import agent_pb2, agent_pb2_grpc, common_pb2
+from bastion.wire.v1 import agent_pb2, agent_pb2_grpc
 
 log = logging.getLogger("bastion.agent")
 
@@ -337,12 +337,7 @@ def route_to_proto(result: RouteResult) -> agent_pb2.RouteResponse:
             audit_entry_ids=o.audit_ids,
         )
         if o.destination is not None:
-            d = o.destination
-            s.destination.CopyFrom(
-                common_pb2.Destination(
-                    name=d.name, provider=d.provider, region=d.region, jurisdiction=d.jurisdiction
-                )
-            )
+            s.destination.CopyFrom(destination_to_proto(o.destination))
         out.sections.append(s)
     return out
 

@@ -7,6 +7,7 @@ URL, and where state (audit log, keys, vault) is written.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+
+def free_port() -> int:
+    """A loopback TCP port that was free a moment ago (closed again when this returns)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def write_local_configs(

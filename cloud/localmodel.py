@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from types import TracebackType
 
 import httpx
 
+from bastion.devstack import free_port
 from bastion.errors import ModelError
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -46,12 +46,6 @@ def default_model_path() -> Path | None:
 def is_available() -> bool:
     """True when both the server (llama_cpp) and the weights are installed."""
     return importlib.util.find_spec("llama_cpp") is not None and default_model_path() is not None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class LocalLLM:
@@ -89,7 +83,7 @@ class LocalLLM:
         path = model_path or default_model_path()
         if path is None or not path.is_file():
             raise ModelError(f"local model weights not found ({GGUF_NAME}; extra local-llm)")
-        chosen = port or _free_port()
+        chosen = port or free_port()
         env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", OMP_NUM_THREADS=str(threads))
         argv = [
             sys.executable,

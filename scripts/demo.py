@@ -13,7 +13,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,12 +23,6 @@ RUN = ROOT / "var" / "demo"
 BASTION = [sys.executable, "-m", "bastion.cli"]
 # tenant folder -> source jurisdiction of its documents
 TENANTS = {"acme-law": "EU", "mercy-health": "US", "northbank": "UK"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_healthy(target: str, proc: subprocess.Popen[bytes], name: str, timeout: float) -> None:
@@ -52,7 +45,7 @@ def wait_healthy(target: str, proc: subprocess.Popen[bytes], name: str, timeout:
 
 
 def write_configs(llm_url: str) -> tuple[Path, Path, str, str]:
-    from bastion.devstack import write_local_configs
+    from bastion.devstack import free_port, write_local_configs
 
     cloud_port, agent_port = free_port(), free_port()
     cloud_cfg, agent_cfg = write_local_configs(

@@ -4,7 +4,6 @@ audit entry, and the log still verifies after either."""
 from __future__ import annotations
 
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from agent.config import load_agent_config
-from bastion.devstack import write_local_configs
+from bastion.devstack import free_port, write_local_configs
 from bastion.wire.v1 import agent_pb2, agent_pb2_grpc
 
 pytestmark = pytest.mark.slow
@@ -84,12 +83,6 @@ class AgentProcess:
             text=True,
             timeout=120,
         )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,17 +9,12 @@ import grpc
 import pytest
 
 from agent.auth import hash_token
+from bastion.devstack import free_port
 from bastion.wire.v1 import agent_pb2, agent_pb2_grpc, common_pb2
 from tests.integration.conftest import start_agent
 from tests.integration.servers import ServerThread
 
 PRESS = "PRESS RELEASE\n\nAcme Law LLP will open a new office in Rotterdam next spring.\n"
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # closed again when this returns
 
 
 @pytest.fixture
@@ -29,7 +23,7 @@ def lonely_agent(tmp_path: Path) -> Iterator[ServerThread]:
     agent, _ = start_agent(
         tmp_path,
         llm_url="http://127.0.0.1:9/v1",
-        cloud_port=_closed_port(),
+        cloud_port=free_port(),
         auth={
             "required": True,
             "tenants": {
@@ -37,7 +31,7 @@ def lonely_agent(tmp_path: Path) -> Iterator[ServerThread]:
                 "northbank": {"token_sha256": [hash_token("bank-secret")]},
             },
         },
-        cloud={"endpoint": f"127.0.0.1:{_closed_port()}", "timeout_s": 3, "retries": 1},
+        cloud={"endpoint": f"127.0.0.1:{free_port()}", "timeout_s": 3, "retries": 1},
     )
     yield agent
     agent.stop()

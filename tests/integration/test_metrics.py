@@ -3,13 +3,13 @@ a document or a caller wrote."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import grpc
 import httpx
 import pytest
 
+from bastion.devstack import free_port
 from bastion.wire.v1 import agent_pb2, agent_pb2_grpc
 from tests.integration.conftest import start_agent
 
@@ -17,9 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_metrics_count_calls_by_method_and_code_without_content(tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        metrics_port = int(s.getsockname()[1])
+    metrics_port = free_port()
     agent, _ = start_agent(
         tmp_path, llm_url="http://127.0.0.1:9/v1", cloud_port=9, metrics={"port": metrics_port}
     )
