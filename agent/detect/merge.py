@@ -12,13 +12,22 @@ letting the model's guesses on structured identifiers ruin precision:
   for pattern-defined types the pattern's exact boundaries win;
 * different types, overlapping: the pattern finding keeps its type; a model finding
   entirely inside it is dropped as a duplicate, one that sticks out is kept so that
-  nothing outside the pattern span escapes redaction.
+  nothing outside the pattern span escapes redaction;
+* a model-only name, organisation or place made only of function words ("He", "Sie
+  uns", "fue") is dropped: the list (``function_words.txt``) excludes every word that
+  occurs in a name or place the generator knows, so no name is lost to it;
+* a model-only e-mail address with no at-sign in any form ("@", "[at]", "(at)", " at ")
+  is a name the model read as a mailbox (IRC nicks: ``<jane doe>``): it is kept, as a
+  PERSON, so it is still redacted.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
 
 from agent.domain import Entity, EntityType
 from agent.recognize.checksums import iban_valid, luhn_valid, nhs_valid, nino_valid, ssn_valid
@@ -48,6 +57,39 @@ MODEL_BOUNDARY_TYPES: frozenset[EntityType] = frozenset(
     {EntityType.PERSON, EntityType.ORGANIZATION, EntityType.LOCATION}
 )
 
+#: model-only spans of these types made only of function words are dropped
+FUNCTION_WORD_TYPES: frozenset[EntityType] = MODEL_BOUNDARY_TYPES
+_WORD = re.compile(r"[^\W\d_]+")
+_NOT_WORD = re.compile(r"[\d@/:=]")
+
+
+@cache
+def function_words() -> frozenset[str]:
+    path = Path(__file__).with_name("function_words.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for w in lines if w and not w.startswith("#"))
+
+
+def only_function_words(value: str) -> bool:
+    """True when ``value`` is nothing but function words (no digits, no e-mail/URL marks)."""
+    if _NOT_WORD.search(value):
+        return False
+    words = _WORD.findall(value.lower())
+    stop = function_words()
+    return bool(words) and all(w in stop for w in words)
+
+
+_AT_SIGN = re.compile(r"[@\uff20]|[\[(]\s*at\s*[\])]|\sat\s", re.IGNORECASE)
+
+
+def _retyped(text: str, ent: Entity) -> Entity:
+    if ent.type is EntityType.EMAIL_ADDRESS and not _AT_SIGN.search(text[ent.start : ent.end]):
+        return Entity(
+            type=EntityType.PERSON, start=ent.start, end=ent.end, score=ent.score, source=ent.source
+        )
+    return ent
+
+
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
@@ -57,6 +99,8 @@ def _plain(value: str) -> str:
 
 
 def _model_finding_counts(text: str, ent: Entity) -> bool:
+    if ent.type in FUNCTION_WORD_TYPES and only_function_words(text[ent.start : ent.end]):
+        return False
     validator = VALIDATORS.get(ent.type)
     if validator is not None:
         return validator(_plain(text[ent.start : ent.end]))
@@ -88,7 +132,7 @@ def merge_same_type(entities: Iterable[Entity]) -> list[Entity]:
 def merge(text: str, model: Sequence[Entity], patterns: Sequence[Entity]) -> list[Entity]:
     """One entity list, sorted by position, from model and pattern findings in ``text``."""
     kept_model: list[Entity] = []
-    for m in model:
+    for m in (_retyped(text, m) for m in model):
         same = any(p.type == m.type and p.start < m.end and m.start < p.end for p in patterns)
         if not same and not _model_finding_counts(text, m):
             continue

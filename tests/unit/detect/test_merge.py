@@ -61,8 +61,44 @@ def test_model_only_checksum_type_counts_only_when_valid(
 
 
 def test_model_only_email_needs_a_high_score() -> None:
-    assert merge(TEXT, [ent(E, 0, 10, 0.6)], []) == []
-    assert len(merge(TEXT, [ent(E, 0, 10, 0.97)], [])) == 1
+    text = "jo@x.io.be and more"
+    assert merge(text, [ent(E, 0, 10, 0.6)], []) == []
+    assert len(merge(text, [ent(E, 0, 10, 0.97)], [])) == 1
+
+
+@pytest.mark.parametrize("score", [0.5, 0.97])
+def test_model_only_email_without_an_at_sign_is_kept_as_a_person(score: float) -> None:
+    # an IRC nick reads like a mailbox in "Name <mailbox>": still a name, still redacted
+    text = "12h32 <anja kessler> agreed"
+    out = merge(text, [ent(E, 7, 19, score)], [])
+    assert [(e.type, e.start, e.end) for e in out] == [(P, 7, 19)]
+
+
+@pytest.mark.parametrize("value", ["jo [at] x [dot] io", "jo(at)x.io", "jo at x [dot] io"])
+def test_model_only_obfuscated_email_stays_an_email(value: str) -> None:
+    out = merge(value, [ent(E, 0, len(value), 0.97)], [])
+    assert [e.type for e in out] == [E]
+
+
+@pytest.mark.parametrize(
+    ("value", "etype"),
+    [("He", P), ("Sie uns", EntityType.ORGANIZATION), ("beim", L), ("fue", P)],
+)
+def test_model_only_name_of_function_words_is_dropped(value: str, etype: EntityType) -> None:
+    text = f"{value} was here."
+    assert merge(text, [ent(etype, 0, len(value), 0.99)], []) == []
+
+
+@pytest.mark.parametrize("value", ["Will", "May", "Sara", "van Dijk", "Di Stefano", "He Wei"])
+def test_names_that_look_like_function_words_are_kept(value: str) -> None:
+    text = f"{value} was here."
+    assert len(merge(text, [ent(P, 0, len(value), 0.99)], [])) == 1
+
+
+def test_function_words_found_by_a_pattern_of_the_same_type_are_kept() -> None:
+    text = "He was here."
+    out = merge(text, [ent(P, 0, 2)], [ent(P, 0, 2, 0.9, "pattern")])
+    assert len(out) == 1
 
 
 def test_disjoint_findings_are_all_kept_in_order() -> None:
