@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from models.datagen.ctx import Ctx
 from models.datagen.kind import Kind
+from models.datagen.kinds_train.babble import babble
 from models.datagen.kinds_train.kinds_more import calendar_invite, contract_clause, invoice
 from models.datagen.kinds_train.plain import policy_excerpt
 from models.datagen.kinds_train.topics import filler, paragraph, say
@@ -136,13 +137,30 @@ def email_thread(c: Ctx, category: str) -> None:
 def chat_export(c: Ctx, category: str) -> None:
     _heading(c, ("#general export", "Group chat", "Chat export", "#ops channel"), 0.5)
     names = [c.person_name(i) for i in range(c.rng.randint(2, 3))]
-    c.casual = c.chance(0.3)
+    c.casual = c.chance(0.5)
+    nick = c.chance(0.4)  # "<name> text" as IRC and Slack exports write it
     for _ in range(c.rng.randint(3, 7)):
         i = c.rng.randrange(len(names))
-        hh, mm = c.rng.randint(7, 22), c.rng.randint(0, 59)
-        c.t(c.choice((f"[{hh:02d}:{mm:02d}] ", f"{hh}:{mm:02d} - ", ""))).person(i).t(": ")
-        if c.chance(0.75):
+        hh, mm = c.rng.randint(0, 23), c.rng.randint(0, 59)
+        stamp = c.choice(
+            (
+                f"[{hh:02d}:{mm:02d}] ",
+                f"{hh}:{mm:02d} - ",
+                "",
+                f"{hh:02d}h{mm:02d} ",
+                f"({hh}:{mm:02d}) ",
+            )
+        )
+        c.t(stamp)
+        if nick:
+            c.t("<").person(i).t("> ")
+        else:
+            c.person(i).t(": ")
+        r = c.rng.random()
+        if r < 0.6:
             say(c, category)
+        elif r < 0.8:
+            babble(c)
         else:
             c.t(c.choice(("ok", "thanks!", "will do", "can you call me?", "on it", "lol", "👍")))
         c.nl()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from models.datagen.ctx import Ctx
 from models.datagen.kind import SentenceGen
+from models.datagen.kinds_train.babble import babble
 from models.datagen.kinds_train.local import local_sentence
 from models.datagen.kinds_train.topics_extra import EXTRA
 from models.datagen.sample import CATEGORIES
@@ -580,4 +581,7 @@ def paragraph(c: Ctx, category: str, sentences: int, mix: float = 0.25) -> None:
             c.t(" ")
             filler(c, category)
         c.t(" " if i else "")
+        if c.chance(0.12):
+            babble(c)
+            c.t(" ")
         say(c, category)
