@@ -5,7 +5,9 @@ letting the model's guesses on structured identifiers ruin precision:
 
 * a model finding of a type with a check digit or issuing rules (cards, IBAN, NHS, SSN,
   NINO) counts only when the value passes that check: the model proposes, the checksum
-  disposes (a pattern finding of the same type is always kept);
+  disposes (a pattern finding of the same type is always kept); phone numbers, IP
+  addresses and dates of birth must at least have their type's shape (seven digits, an
+  address that parses, a digit that is not a clock time);
 * a model finding of a type the recognizers find reliably on their own (e-mail, phone,
   IP address, secrets) counts only above a higher score (``MODEL_MIN_SCORE``);
 * same type, overlapping: one entity over the union of both spans, the higher score;
@@ -23,6 +25,7 @@ letting the model's guesses on structured identifiers ruin precision:
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -34,13 +37,40 @@ from agent.recognize.checksums import iban_valid, luhn_valid, nhs_valid, nino_va
 
 MODEL_SOURCE = "model"
 
-#: validators that a model-only finding of these types must pass
+_CLOCK_TIME = re.compile(r"\d{1,2}\s*[h:.]\s*\d{2}")
+
+
+def phone_shaped(value: str) -> bool:
+    """A phone number has at least seven digits ("+1", "48" and port numbers do not)."""
+    return sum(c.isdigit() for c in value) >= 7
+
+
+def ip_shaped(value: str) -> bool:
+    """The value parses as an IPv4 or IPv6 address (spaces and brackets aside)."""
+    try:
+        ipaddress.ip_address("".join(value.split()).strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def date_shaped(value: str) -> bool:
+    """A date of birth has a digit and is not a clock time ("17h29", "01:48")."""
+    value = value.strip()
+    return any(c.isdigit() for c in value) and not _CLOCK_TIME.fullmatch(value)
+
+
+#: validators that a model-only finding of these types must pass: check digits and
+#: issuing rules, or at least the shape every value of the type has
 VALIDATORS: Mapping[EntityType, Callable[[str], bool]] = {
     EntityType.CREDIT_CARD: luhn_valid,
     EntityType.IBAN_CODE: iban_valid,
     EntityType.UK_NHS: nhs_valid,
     EntityType.US_SSN: ssn_valid,
     EntityType.UK_NINO: nino_valid,
+    EntityType.PHONE_NUMBER: phone_shaped,
+    EntityType.IP_ADDRESS: ip_shaped,
+    EntityType.DATE_OF_BIRTH: date_shaped,
 }
 
 #: minimum model score for a model-only finding of a type the recognizers cover well
@@ -102,8 +132,8 @@ def _model_finding_counts(text: str, ent: Entity) -> bool:
     if ent.type in FUNCTION_WORD_TYPES and only_function_words(text[ent.start : ent.end]):
         return False
     validator = VALIDATORS.get(ent.type)
-    if validator is not None:
-        return validator(_plain(text[ent.start : ent.end]))
+    if validator is not None and not validator(_plain(text[ent.start : ent.end])):
+        return False
     return ent.score >= MODEL_MIN_SCORE.get(ent.type, 0.0)
 
 

@@ -116,3 +116,26 @@ def test_redact_text_collapses_overlaps_into_one_placeholder() -> None:
     text = "abcdefghij"
     out = redact_text(text, [ent(P, 1, 5, 0.6), ent(L, 3, 8, 0.8)])
     assert out == "a<LOCATION>ij"
+
+
+@pytest.mark.parametrize(
+    ("value", "etype", "kept"),
+    [
+        ("+44 20 7946 0958", EntityType.PHONE_NUMBER, True),
+        ("+1\n01", EntityType.PHONE_NUMBER, False),  # "+1" and the next line's clock
+        ("6942", EntityType.PHONE_NUMBER, False),  # a port number
+        ("10.0.12.7", EntityType.IP_ADDRESS, True),
+        ("１０.０.１２.７", EntityType.IP_ADDRESS, True),  # full-width digits
+        ("2001:db8::1", EntityType.IP_ADDRESS, True),
+        ("65.119.153:1312", EntityType.IP_ADDRESS, False),  # half an address and a port
+        ("7 Juli 1944", EntityType.DATE_OF_BIRTH, True),
+        ("03/03/1972", EntityType.DATE_OF_BIRTH, True),
+        ("17h29", EntityType.DATE_OF_BIRTH, False),
+        ("naissance", EntityType.DATE_OF_BIRTH, False),
+    ],
+)
+def test_model_only_finding_must_have_its_types_shape(
+    value: str, etype: EntityType, kept: bool
+) -> None:
+    text = f"{value} end"
+    assert bool(merge(text, [ent(etype, 0, len(value), 0.99)], [])) is kept
