@@ -15,9 +15,10 @@ letting the model's guesses on structured identifiers ruin precision:
 * different types, overlapping: the pattern finding keeps its type; a model finding
   entirely inside it is dropped as a duplicate, one that sticks out is kept so that
   nothing outside the pattern span escapes redaction;
-* a model-only name, organisation or place made only of function words ("He", "Sie
-  uns", "fue") is dropped: the list (``function_words.txt``) excludes every word that
-  occurs in a name or place the generator knows, so no name is lost to it;
+* a model-only name, organisation or place with fewer than two letters, a clock time
+  ("19h55") or made only of function words ("He", "Sie uns", "fue") is dropped: the
+  list (``function_words.txt``) excludes every word that occurs in a name or place the
+  generator knows, so no name is lost to it;
 * a model-only e-mail address with no at-sign in any form ("@", "[at]", "(at)", " at ")
   is a name the model read as a mailbox (IRC nicks: ``<jane doe>``): it is kept, as a
   PERSON, so it is still redacted.
@@ -120,6 +121,15 @@ def _retyped(text: str, ent: Entity) -> Entity:
     return ent
 
 
+def name_shaped(value: str) -> bool:
+    """A name, organisation or place has two letters, is not a clock time ("19h55") and
+    is not made only of function words."""
+    letters = sum(c.isalpha() for c in value)
+    return (
+        letters >= 2 and not _CLOCK_TIME.fullmatch(value.strip()) and not only_function_words(value)
+    )
+
+
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
@@ -129,7 +139,7 @@ def _plain(value: str) -> str:
 
 
 def _model_finding_counts(text: str, ent: Entity) -> bool:
-    if ent.type in FUNCTION_WORD_TYPES and only_function_words(text[ent.start : ent.end]):
+    if ent.type in FUNCTION_WORD_TYPES and not name_shaped(text[ent.start : ent.end]):
         return False
     validator = VALIDATORS.get(ent.type)
     if validator is not None and not validator(_plain(text[ent.start : ent.end])):

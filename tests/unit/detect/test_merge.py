@@ -139,3 +139,19 @@ def test_model_only_finding_must_have_its_types_shape(
 ) -> None:
     text = f"{value} end"
     assert bool(merge(text, [ent(etype, 0, len(value), 0.99)], [])) is kept
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("19h55", False),
+        ("08:42", False),
+        ("000", False),
+        ("X", False),
+        ("Li", True),
+        ("SW1A 1AA", True),
+    ],
+)
+def test_model_only_name_or_place_must_be_name_shaped(value: str, kept: bool) -> None:
+    text = f"{value} end"
+    assert bool(merge(text, [ent(L, 0, len(value), 0.99)], [])) is kept
