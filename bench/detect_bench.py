@@ -314,11 +314,16 @@ def prepare_patterns(texts: Sequence[str], batch: int) -> Pass:
 
 
 def prepare_engine(
-    name: str, backend: str, precision: str, texts: Sequence[str], batch: int
+    name: str,
+    backend: str,
+    precision: str,
+    texts: Sequence[str],
+    batch: int,
+    models_dir: Path | None = None,
 ) -> Pass:
     from agent.detect import load_engine
 
-    engine = load_engine(backend=backend, precision=precision)
+    engine = load_engine(backend=backend, precision=precision, models_dir=models_dir)
     return timed_pass(name, texts, engine_analyzer(engine), batch)
 
 
@@ -844,6 +849,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--presidio-procs", type=int, default=2)
     parser.add_argument("--skip-presidio", action="store_true")
     parser.add_argument("--fp32", type=Path, default=None, help="FP32 ONNX model (default: search)")
+    parser.add_argument(
+        "--compare-models",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="another artifacts folder (a larger student) run as bastion-openvino-int8-DIRNAME",
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--json", type=Path, default=None, help="also write all metrics as JSON")
     args = parser.parse_args(argv)
@@ -881,6 +893,16 @@ def main(argv: list[str] | None = None) -> int:
             ),
         ),
     ]
+    if args.compare_models:
+        other = f"bastion-openvino-int8-{args.compare_models.name}"
+        factories.append(
+            (
+                other,
+                lambda: prepare_engine(
+                    other, "openvino", "f32", texts, args.batch, args.compare_models
+                ),
+            )
+        )
     fp32_paths = [args.fp32] if args.fp32 else fp32_candidates(ROOT / "models" / "artifacts")
     if fp32_paths:
         manifest = ROOT / "models" / "artifacts" / "manifest.json"
