@@ -2,7 +2,7 @@
 
 Run from the repository root (``bastion models build`` does this)::
 
-    python -m models.build [--train-samples N] [--epochs E] [--layers 0,2,4]
+    python -m models.build [--train-samples N] [--epochs E] [--layers 0,2] [--from-fp32 ONNX]
 
 Deterministic: every random source is seeded, torch runs single-process on CPU with
 deterministic algorithms and two threads. Inputs are the packaged encoder weights
@@ -96,15 +96,23 @@ def tune_threshold(tokenizer: Any, label_map: Any, runner: Any, dev: Any) -> dic
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="bastion models build", description=__doc__.split("\n")[0])
-    p.add_argument("--train-samples", type=int, default=6000)
+    p.add_argument("--train-samples", type=int, default=10000)
     p.add_argument("--test-samples", type=int, default=800)
     p.add_argument("--dev-samples", type=int, default=300)
     p.add_argument("--epochs", type=int, default=2)
-    p.add_argument("--layers", default="0,2,4", help="encoder layers kept (of 0-5)")
+    p.add_argument("--layers", default="0,2", help="encoder layers kept (of 0-5)")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--out", type=Path, default=REPO / "models" / "artifacts")
     p.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "bastion-models")
     p.add_argument("--calibration", type=int, default=300)
+    p.add_argument(
+        "--from-fp32",
+        type=Path,
+        default=None,
+        metavar="ONNX",
+        help="skip training: quantize and evaluate this FP32 export of an earlier build "
+        "(whose manifest is in --out) again",
+    )
     p.add_argument(
         "--no-case-features",
         action="store_true",
@@ -162,22 +170,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             w.cases[:] = 0
     log(f"{len(windows)} training windows")
 
-    keep = [int(x) for x in args.layers.split(",")]
-    model = SectionTagger(load_encoder(src, keep), len(labels), len(CATEGORIES))
-    train_stats = train(model, windows, len(labels), cfg, log=log)
-    log(f"trained: {train_stats}")
-
     fp32 = work / "section.fp32.onnx"
     fused = work / "section.fp32.fused.onnx"
-    sample = make_batch([(windows[0].ids, windows[0].cases)])
-    with torch.no_grad():
-        export.export_onnx(model, sample, fp32)
+    keep = [int(x) for x in args.layers.split(",")]
+    train_stats: dict[str, Any]
+    if args.from_fp32:
+        # quantize and evaluate an earlier build's FP32 export again, without training:
+        # the training record and layer list come from that build's manifest
+        previous = json.loads((out / mf.MANIFEST_NAME).read_text(encoding="utf-8"))
+        keep = list(previous["model"]["layers_kept"])
+        train_stats = {
+            k: previous["training"][k] for k in ("train_seconds", "windows", "final_loss")
+        }
+        if args.from_fp32.resolve() != fp32.resolve():
+            shutil.copyfile(args.from_fp32, fp32)
+        log(f"re-quantizing {args.from_fp32} (layers {keep}); no training")
+    else:
+        model = SectionTagger(load_encoder(src, keep), len(labels), len(CATEGORIES))
+        train_stats = train(model, windows, len(labels), cfg, log=log)
+        log(f"trained: {train_stats}")
+        sample = make_batch([(windows[0].ids, windows[0].cases)])
+        with torch.no_grad():
+            export.export_onnx(model, sample, fp32)
     export.optimize_onnx(fp32, fused)
-    export.quantize_onnx(fused, out / mf.ONNX_INT8_NAME)
-    log("ONNX INT8 written")
     calib = export.calibration_batches(windows, args.calibration)
-    export.quantize_openvino(fp32, out / mf.OPENVINO_XML_NAME, calib)
-    log("OpenVINO INT8 written")
+    export.quantize_static_qdq(fp32, out / mf.ONNX_INT8_NAME, calib)
+    log("INT8 QDQ ONNX written")
+    export.convert_to_openvino(out / mf.ONNX_INT8_NAME, out / mf.OPENVINO_XML_NAME)
+    log("OpenVINO IR of the same INT8 graph written")
 
     types = list(MODEL_ENTITY_TYPES)
     tuning = tune_threshold(
@@ -234,6 +254,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "window_tokens": WINDOW_TOKENS,
             "window_overlap": WINDOW_OVERLAP,
         },
+        "quantization": {
+            "method": "NNCF static INT8 (ModelType.TRANSFORMER) of the FP32 ONNX graph, "
+            "saved as QDQ ONNX; the OpenVINO IR is the same graph converted",
+            "calibration_windows": len(calib),
+        },
         "training": {
             "train_samples": args.train_samples,
             "test_samples": args.test_samples,
@@ -246,6 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "metrics": metrics,
         "build": {
             "seconds": round(time.monotonic() - started, 1),
+            "requantized_from_fp32": bool(args.from_fp32),
             "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "torch": torch.__version__,
             "onnxruntime": importlib.metadata.version("onnxruntime"),

@@ -1,12 +1,18 @@
-"""Export the trained model: ONNX FP32, ONNX Runtime INT8 and OpenVINO IR INT8.
+"""Export the trained model: ONNX FP32, then one static INT8 model for both runtimes.
 
 * ONNX: ``torch.onnx.export(dynamo=False, opset_version=17)`` on an eager-attention
-  model so ONNX Runtime's transformer optimizer can fuse attention.
-* ONNX Runtime INT8: dynamic quantization, per channel (measured here: cosine 0.988 to
-  FP32 against 0.941 per tensor), FLOAT as the default tensor type (needed on a fused
-  graph).
-* OpenVINO INT8: NNCF static quantization with ~300 calibration windows; weights that
-  stay floating point are stored as FP16 to keep the IR small.
+  model (the FP32 reference; the benchmark also runs ONNX Runtime's fused version).
+* INT8: NNCF static quantization of the FP32 ONNX graph (~300 calibration windows,
+  ``ModelType.TRANSFORMER``: SmoothQuant and bias correction) into a QDQ ONNX model that
+  ONNX Runtime runs as is; the OpenVINO IR is that same QDQ graph converted by
+  ``openvino.convert_model``, so both backends compute with the same scales and zero
+  points. Measured on 300 unseen test sections: the two backends agreed on 99.8% of
+  entities this way, against 97.0% when ONNX Runtime ran its own dynamic per-channel
+  quantization and OpenVINO an NNCF quantization of its own graph (the rounding of
+  dynamic and static activation scales differed at span edges); OpenVINO was as fast on
+  the shared graph as on its own, ONNX Runtime ~25% slower than with dynamic
+  quantization of the fused graph. ``quantize_dynamic_onnx`` keeps the dynamic
+  alternative for comparison.
 """
 
 from __future__ import annotations
@@ -59,7 +65,8 @@ def optimize_onnx(src: Path, dst: Path, hidden: int = 384, heads: int = 12) -> N
     opt.save_model_to_file(str(dst))
 
 
-def quantize_onnx(src: Path, dst: Path) -> None:
+def quantize_dynamic_onnx(src: Path, dst: Path) -> None:
+    """ONNX Runtime's dynamic per-channel INT8 (the previous export; for comparison)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -79,23 +86,26 @@ def calibration_batches(windows: Sequence[Window], size: int = 300) -> list[Batc
     return [make_batch([(w.ids, w.cases)]) for w in picked]
 
 
-def quantize_openvino(src_onnx: Path, dst_xml: Path, calib: Sequence[Batch]) -> None:
+def _inputs(b: Batch) -> dict[str, np.ndarray]:
+    return {"input_ids": b.input_ids, "attention_mask": b.attention_mask, "case_ids": b.case_ids}
+
+
+def quantize_static_qdq(src_onnx: Path, dst_onnx: Path, calib: Sequence[Batch]) -> None:
+    """NNCF static INT8 of the FP32 ONNX graph, saved as a QDQ ONNX model."""
     import nncf
-    import openvino as ov
-
-    core_model = ov.convert_model(str(src_onnx))
-
-    def transform(b: Batch) -> dict[str, np.ndarray]:
-        return {
-            "input_ids": b.input_ids,
-            "attention_mask": b.attention_mask,
-            "case_ids": b.case_ids,
-        }
+    import onnx
 
     quantized = nncf.quantize(
-        core_model,
-        nncf.Dataset(list(calib), transform),
+        onnx.load(str(src_onnx)),
+        nncf.Dataset(list(calib), _inputs),
         model_type=nncf.ModelType.TRANSFORMER,
         subset_size=len(calib),
     )
-    ov.save_model(quantized, str(dst_xml), compress_to_fp16=True)
+    onnx.save(quantized, str(dst_onnx))
+
+
+def convert_to_openvino(qdq_onnx: Path, dst_xml: Path) -> None:
+    """The same quantized graph as an OpenVINO IR (no re-quantization, no FP16 rounding)."""
+    import openvino as ov
+
+    ov.save_model(ov.convert_model(str(qdq_onnx)), str(dst_xml), compress_to_fp16=False)
