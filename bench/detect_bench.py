@@ -38,6 +38,7 @@ Metric definitions (also written into the docs):
 from __future__ import annotations
 
 import argparse
+import functools
 import datetime as dt
 import json
 import multiprocessing as mp
@@ -852,9 +853,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--compare-models",
         type=Path,
-        default=None,
+        action="append",
+        default=[],
         metavar="DIR",
-        help="another artifacts folder (a larger student) run as bastion-openvino-int8-DIRNAME",
+        help="another artifacts folder (another student) run as bastion-openvino-int8-DIRNAME; "
+        "repeatable",
     )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--json", type=Path, default=None, help="also write all metrics as JSON")
@@ -893,13 +896,13 @@ def main(argv: list[str] | None = None) -> int:
             ),
         ),
     ]
-    if args.compare_models:
-        other = f"bastion-openvino-int8-{args.compare_models.name}"
+    for other_dir in args.compare_models:
+        other = f"bastion-openvino-int8-{other_dir.name}"
         factories.append(
             (
                 other,
-                lambda: prepare_engine(
-                    other, "openvino", "f32", texts, args.batch, args.compare_models
+                functools.partial(
+                    prepare_engine, other, "openvino", "f32", texts, args.batch, other_dir
                 ),
             )
         )
