@@ -38,8 +38,8 @@ Metric definitions (also written into the docs):
 from __future__ import annotations
 
 import argparse
-import functools
 import datetime as dt
+import functools
 import json
 import multiprocessing as mp
 import os
