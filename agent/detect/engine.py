@@ -1,15 +1,8 @@
-"""The detection engine: one model pass per section plus the pattern recognizers.
-
-The recognizers run on a worker thread while the model runs on the caller's: ONNX
-Runtime and OpenVINO release the GIL during inference, so the pure-Python pattern pass
-fills the gaps the runtime's threads leave instead of adding its time after the model's
-(measured in ``bench/detect_bench.py``: engine time over the raw model's).
-"""
+"""The detection engine: one model pass per section plus the pattern recognizers."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -36,29 +29,21 @@ class DetectionEngine:
     def __init__(self, model: SectionModel, patterns: PatternAnalyzer) -> None:
         self._model = model
         self._patterns = patterns
-        self._pattern_worker = ThreadPoolExecutor(1, thread_name_prefix="bastion-patterns")
 
     @property
     def model_versions(self) -> list[str]:
         return [self._model.version]
 
-    def _find_patterns(self, texts: Sequence[str]) -> list[list[Entity]]:
-        try:
-            return [self._patterns.analyze(text) for text in texts]
-        except Exception as exc:
-            raise ModelError(f"pattern recognizers failed ({type(exc).__name__})") from exc
-
     def analyze(self, texts: Sequence[str]) -> list[SectionAnalysis]:
-        texts = list(texts)
-        patterns = self._pattern_worker.submit(self._find_patterns, texts)
-        try:
-            results = self._model.infer(texts)
-        finally:
-            found_all = patterns.result()  # raises the recognizers' ModelError, if any
+        results = self._model.infer(texts)
         if len(results) != len(texts):
             raise ModelError("model returned a wrong number of results")
         out: list[SectionAnalysis] = []
-        for text, res, found in zip(texts, results, found_all, strict=True):
+        for text, res in zip(texts, results, strict=True):
+            try:
+                found = self._patterns.analyze(text)
+            except Exception as exc:
+                raise ModelError(f"pattern recognizers failed ({type(exc).__name__})") from exc
             scores = dict(res.category_scores)
             category = max(scores, key=lambda c: (scores[c], c.sensitivity))
             out.append(
