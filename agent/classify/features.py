@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
 CLS_ID = 101
 SEP_ID = 102
@@ -80,7 +80,16 @@ class Encoded:
 
 def encode(tokenizer: Tokenizer, text: str) -> Encoded:
     """Tokenize ``text`` once; offsets are code points into ``text``."""
-    enc = tokenizer.encode(text, add_special_tokens=False)
+    return _encoded(text, tokenizer.encode(text, add_special_tokens=False))
+
+
+def encode_many(tokenizer: Tokenizer, texts: Sequence[str]) -> list[Encoded]:
+    """``encode`` for several texts; the tokenizer splits the batch over all cores."""
+    batch = tokenizer.encode_batch(list(texts), add_special_tokens=False)
+    return [_encoded(text, enc) for text, enc in zip(texts, batch, strict=True)]
+
+
+def _encoded(text: str, enc: Encoding) -> Encoded:
     offsets = enc.offsets
     n = len(offsets)
     ids = np.asarray(enc.ids, dtype=np.int64).reshape(n)

@@ -15,7 +15,7 @@ from tokenizers import Tokenizer
 
 from agent.classify.base import ModelResult
 from agent.classify.decode import FloatArray, decode_entities, softmax
-from agent.classify.features import Batch, Encoded, encode, make_batch, window_bounds
+from agent.classify.features import Batch, Encoded, encode_many, make_batch, window_bounds
 from agent.classify.manifest import LabelMap
 from agent.domain import Category
 from bastion.errors import ModelError
@@ -50,7 +50,7 @@ class WindowedModel:
             raise ModelError(f"model inference failed ({type(exc).__name__})") from exc
 
     def _infer(self, texts: Sequence[str]) -> list[ModelResult]:
-        encoded = [encode(self._tokenizer, t) for t in texts]
+        encoded = encode_many(self._tokenizer, texts)
         windows: list[tuple[int, int, int]] = []  # (text index, token start, token end)
         for i, enc in enumerate(encoded):
             for a, b in window_bounds(

@@ -15,6 +15,7 @@ from agent.classify.features import (
     CLS_ID,
     SEP_ID,
     encode,
+    encode_many,
     load_tokenizer,
     make_batch,
     window_bounds,
@@ -50,6 +51,17 @@ def test_encode_offsets_are_code_points_and_cases_see_original_case() -> None:
     assert "JOHN" in pieces and "Smith" in pieces
     assert enc.cases[pieces.index("JOHN")] == CASE_UPPER
     assert enc.cases[pieces.index("Smith")] == CASE_TITLE
+
+
+def test_encode_many_matches_encode_text_by_text() -> None:
+    tok = load_tokenizer(default_models_dir() / TOKENIZER_NAME)
+    texts = ["Zoë 😀 met JOHN Smith", "", "word " * 300, "ＩＢＡＮ ＧＢ８２ a\u200bb", "x"]
+    many = encode_many(tok, texts)
+    assert len(many) == len(texts)
+    for text, got in zip(texts, many, strict=True):
+        one = encode(tok, text)
+        for field in ("ids", "cases", "starts", "ends"):
+            assert np.array_equal(getattr(got, field), getattr(one, field)), field
 
 
 def test_encode_ignores_the_shipped_truncation() -> None:
