@@ -557,8 +557,12 @@ def _f(x: float) -> str:
 
 
 def raw_for(name: str, runs: dict[str, SystemRun]) -> SystemRun | None:
-    """The raw INT8 model run an engine is compared with (same backend)."""
-    if name.startswith("bastion-openvino"):
+    """The raw INT8 model run an engine is compared with (same backend, same model: the
+    ``--compare-models`` students have no raw run of their own)."""
+    if name.startswith("bastion-openvino") and name.removeprefix("bastion-openvino-int8") in (
+        "",
+        "-bf16",
+    ):
         return runs.get("raw-int8-openvino")
     if name.startswith("bastion-onnx"):
         return runs.get("raw-int8-onnx")
