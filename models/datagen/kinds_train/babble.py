@@ -143,3 +143,26 @@ def babble(c: Ctx) -> None:
         first = first[:1].upper() + first[1:]
     end = c.choice((".", ".", ".", "!", "?", ":"))
     c.t(" ".join([first, *picked]) + end)
+
+
+def label_line(c: Ctx) -> None:
+    """A form line under a label that is an ordinary word of the locale or a job title
+    ("Befund: ...", "Fleischer - ...", "Contractor: Jane Doe"): the label is never a name,
+    the value sometimes is."""
+    job = c.chance(0.5)
+    label = str(c.v.fake.job()).split(",")[0] if job else c.choice(_words(c.locale))
+    label = label[:1].upper() + label[1:]
+    c.t(label + c.choice((": ", ": ", " - ", "\t", " ")))
+    r = c.rng.random()
+    if r < 0.25:
+        c.person()
+    elif r < 0.35:
+        c.org()
+    elif r < 0.45:
+        c.loc()
+    elif r < 0.55:
+        c.x(c.neg.any_reference())
+    else:
+        words = _words(c.locale)
+        c.t(" ".join(c.choice(words) for _ in range(c.rng.randint(1, 5))))
+    c.nl()

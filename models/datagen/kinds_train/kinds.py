@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from models.datagen.ctx import Ctx
 from models.datagen.kind import Kind
-from models.datagen.kinds_train.babble import babble
+from models.datagen.kinds_train.babble import babble, label_line
 from models.datagen.kinds_train.kinds_more import calendar_invite, contract_clause, invoice
 from models.datagen.kinds_train.plain import policy_excerpt
 from models.datagen.kinds_train.topics import filler, paragraph, say
@@ -354,7 +354,10 @@ def form(c: Ctx, category: str) -> None:
             c.t("Card on file" + sep).card().nl()
         if c.locale == "en_US":
             c.t("SSN" + sep).ssn().nl()
-    c.t("Reference" + sep).x(c.neg.order_number()).nl(2)
+    c.t("Reference" + sep).x(c.neg.order_number()).nl()
+    for _ in range(c.rng.randint(0, 3)):
+        label_line(c)
+    c.nl()
     paragraph(c, category, c.rng.randint(1, 3))
 
 
@@ -365,7 +368,10 @@ def clinical_note(c: Ctx, category: str) -> None:
     c.t(c.choice(("Hospital no: ", "MRN: ", "Record: "))).mrn().nl()
     if c.locale == "en_GB" or c.chance(0.5):
         c.t("NHS: ").nhs().nl()
-    c.t("Consultant: ").person(1).t(", ").org(0, "hospital").nl(2)
+    c.t("Consultant: ").person(1).t(", ").org(0, "hospital").nl()
+    for _ in range(c.rng.randint(0, 2)):
+        label_line(c)
+    c.nl()
     paragraph(c, category, c.rng.randint(2, 5))
     c.nl()
 
