@@ -83,7 +83,15 @@ class Dispatcher:
         self.budget = budget
         self.max_tokens = max_tokens
         self._clock = clock
-        self.calls: list[ModelCall] = []
+        # (job number, attempt, call): jobs are numbered when asked, before any await, so
+        # ``calls`` lists them in the order the mode asked, not the order vendors answered
+        self._records: list[tuple[int, int, ModelCall]] = []
+        self._asked = 0
+
+    @property
+    def calls(self) -> list[ModelCall]:
+        """Every call made, in the order the jobs were asked (attempts in order)."""
+        return [call for _, _, call in sorted(self._records, key=lambda r: (r[0], r[1]))]
 
     def chain(self, member: ProviderConfig) -> tuple[list[ChatProvider], list[str]]:
         """The member and its fallbacks that this request may call, and the ones skipped."""
@@ -110,10 +118,12 @@ class Dispatcher:
         ``error``, and if the whole chain failed the returned call carries the reasons.
         A call that would not fit the budget raises BudgetExceeded before it is made.
         """
+        number = self._asked
+        self._asked += 1
         usable, skipped = self.chain(job.member)
         errors = list(skipped)
         last_failure: ModelCall | None = None
-        for provider in usable:
+        for attempt, provider in enumerate(usable):
             role = job.role if provider.name == job.member.name else f"{job.role} (fallback)"
             reserved = self.budget.reserve(self._reservation(job.messages))
             started = self._clock()
@@ -124,7 +134,7 @@ class Dispatcher:
             except ProviderFailed as exc:
                 errors.append(str(exc))
                 last_failure = self._failure(job, provider.config, role, str(exc))
-                self.calls.append(last_failure)
+                self._records.append((number, attempt, last_failure))
                 continue
             finally:  # also on cancellation (deadline): never leak a tenant reservation
                 self.budget.settle(reserved, spent)
@@ -141,11 +151,11 @@ class Dispatcher:
                 round=job.round,
                 strength=provider.config.strength,
             )
-            self.calls.append(call)
+            self._records.append((number, attempt, call))
             return call
         summary = "; ".join(errors) or "no eligible provider"
         if last_failure is None:
-            self.calls.append(self._failure(job, job.member, job.role, summary))
+            self._records.append((number, 0, self._failure(job, job.member, job.role, summary)))
         elif skipped:  # say on the record why no fallback was tried
             last_failure.error += "; " + "; ".join(skipped)
         return self._failure(job, job.member, job.role, summary)

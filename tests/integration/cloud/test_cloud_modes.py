@@ -302,3 +302,25 @@ async def test_empty_instruction_is_invalid_argument(vendor: FakeVendor, tmp_pat
             await stub.Orchestrate(request(instruction="  "))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert vendor.requests == []
+
+
+async def test_outputs_come_in_the_order_the_models_were_asked_not_answered(
+    vendor: FakeVendor, tmp_path: Path
+) -> None:
+    # a answers last, but it was asked first: the record lists it first
+    vendor.answer("a", lambda rec: Reply.slow(0.4, "ANSWER: yes\nCONFIDENCE: 0.9"))
+    vendor.answer("b", by_role(on_your_own="ANSWER: yes\nCONFIDENCE: 0.8"))
+    vendor.answer(
+        "c",
+        by_role(
+            on_your_own="ANSWER: no\nCONFIDENCE: 0.6",
+            panel_members="Two say yes.\nANSWER: yes\nCONFIDENCE: 0.7",
+        ),
+    )
+    async with serving(three(vendor, tmp_path)) as stub:
+        resp = await stub.Orchestrate(
+            request(common_pb2.FUSION, resolution=common_pb2.MAJORITY_VOTE)
+        )
+    panel = [o.provider for o in resp.outputs if o.role == "panelist"]
+    assert panel == ["a", "b", "c"]
+    assert resp.outputs[-1].role == "synthesizer"
