@@ -86,6 +86,21 @@ class RouteResult:
 
 
 @dataclass
+class _RoutePlan:
+    """The per-section decisions of one Route request, before the egress re-check."""
+
+    outcomes: list[SectionOutcome] = field(default_factory=list)
+    removed_values: list[str] = field(default_factory=list)  # replaced in sent sections
+    withheld_values: list[str] = field(default_factory=list)  # in sections kept local
+    forbidden: set[EntityType] = field(default_factory=set)
+    common: set[str] | None = None  # destinations every sent section allows
+    by_name: dict[str, Destination] = field(default_factory=dict)
+
+    def destinations(self) -> list[Destination]:
+        return [self.by_name[n] for n in sorted(self.common or ())]
+
+
+@dataclass
 class Pipeline:
     """The stages, wired. Everything is injected; only entry points read the clock."""
 
@@ -198,6 +213,7 @@ class Pipeline:
     async def route(
         self, req: DocumentRequest, task: TaskSpec, *, deadline_s: float | None = None
     ) -> RouteResult:
+        """Detect, decide, redact, re-check, record, send, restore, record: in that order."""
         started = self.clock()
         policy = self.policy  # one policy version for the whole request (bundles hot-swap)
         if not policy.tenant_known(req.tenant):
@@ -205,152 +221,28 @@ class Pipeline:
         sections = self.sections_of(req)
         analyses = await self.detect(sections)
         pseudonyms = self.vault.for_document(req.tenant, req.document_id)
-
-        outcomes: list[SectionOutcome] = []
-        removed_values: list[str] = []
-        withheld_values: list[str] = []
-        forbidden: set[EntityType] = set()
-        common: set[str] | None = None
-        by_name: dict[str, Destination] = {}
-
-        for section, analysis in zip(sections, analyses, strict=True):
-            decision = self._decide(req, policy, analysis)
-            out = SectionOutcome(section, analysis, decision, WITHHELD_POLICY, "")
-            outcomes.append(out)
-            values = [section.text[e.start : e.end] for e in analysis.entities]
-            if decision is None:
-                out.reason = "policy evaluation failed; kept local (fail closed)"
-                withheld_values += values
-                continue
-            if not decision.action.may_leave:
-                out.status = (
-                    WITHHELD_REVIEW if decision.action is Action.REVIEW else WITHHELD_POLICY
-                )
-                out.reason = decision.reason or f"policy action {decision.action.value}"
-                withheld_values += values
-                continue
-            names = {d.name for d in decision.destinations}
-            if self.cloud is None:
-                out.status, out.reason = WITHHELD_NO_CLOUD, "no cloud tier is configured"
-                withheld_values += values
-                continue
-            if not names or (common is not None and not (common & names)):
-                out.status = WITHHELD_NO_DESTINATION
-                out.reason = (
-                    "no destination allowed for this section"
-                    if not names
-                    else "no destination shared with the other sections of this request"
-                )
-                withheld_values += values
-                continue
-            common = names if common is None else common & names
-            by_name.update({d.name: d for d in decision.destinations})
-            redaction = redact(section.text, analysis.entities, decision, pseudonyms, self.hash_key)
-            out.status, out.outbound_text = SENT, redaction.text
-            out.redacted_types = dict(redaction.replaced)
-            removed_values += redaction.removed_values
-            forbidden |= policy.forbidden_types(decision)
+        plan = self._plan(req, policy, sections, analyses, pseudonyms)
 
         # The instruction is caller text too: pseudonymise whatever it names.
         instruction, instr_values = await self._redact_instruction(
             task.instruction, pseudonyms, policy
         )
-        removed_values += instr_values
-        originals = removed_values + withheld_values
-        destinations = [by_name[n] for n in sorted(common or ())]
-
-        sendable = [o for o in outcomes if o.status == SENT]
-        payload = b""
-        if sendable:
-            payload, blocked = self._egress_gate(
-                req, task, instruction, sendable, destinations, frozenset(forbidden), originals
-            )
-            for o in blocked:
-                o.status, o.reason = WITHHELD_EGRESS, "egress re-check found forbidden content"
-            sendable = [o for o in sendable if o.status == SENT]
-            if not sendable:
-                payload = b""
-        for o in sendable:
-            o.destination = destinations[0]
-            o.bytes_sent = len(o.outbound_text.encode("utf-8"))
+        originals = plan.removed_values + instr_values + plan.withheld_values
+        destinations = plan.destinations()
+        payload, sendable = self._gated_payload(
+            req, task, instruction, plan, destinations, originals
+        )
 
         # Durable record of every decision (and of what is about to leave) before sending.
-        pre_entries = [self._section_entry(req, policy, o, task, destinations) for o in outcomes]
-        if payload:
-            pre_entries.append(
-                self._entry(
-                    req,
-                    policy,
-                    "cloud_call",
-                    action="send",
-                    status="SENDING",
-                    bytes_sent=len(payload),
-                    sent_sha256=sha256_hex(payload),
-                    destination=_dest_dict(destinations[0]),
-                    orchestration_mode=task.mode_name,
-                    reason=f"{len(sendable)} sections to {len(destinations)} destinations: "
-                    + ",".join(d.name for d in destinations),
-                )
-            )
-        pre_ids = await self.audit.append(pre_entries)
-        for o, entry_id in zip(outcomes, pre_ids, strict=False):
-            o.audit_ids.append(entry_id)
-
-        cloud_response: cloud_pb2.OrchestrateResponse | None = None
-        answer = ""
-        model_outputs: list[common_pb2.ModelOutput] = []
-        post_entries: list[AuditEntry] = []
-        if payload and self.cloud is not None:
-            cloud_started = time.perf_counter()
-            try:
-                cloud_response = await self.cloud.orchestrate(
-                    payload, deadline_s=deadline_s, request_id=req.request_id
-                )
-            except UpstreamError as exc:
-                self.metrics.cloud_seconds.labels("error").observe(
-                    time.perf_counter() - cloud_started
-                )
-                outage = isinstance(exc, CloudUnavailable)
-                for o in sendable:
-                    o.status = WITHHELD_CLOUD_UNAVAILABLE if outage else WITHHELD_CLOUD_REFUSED
-                    o.reason = (
-                        "cloud tier unavailable; answered with the local result only"
-                        if outage
-                        else "cloud tier refused the request; answered with the local result only"
-                    )
-                post_entries.append(
-                    self._entry(
-                        req,
-                        policy,
-                        "cloud_call",
-                        action="send",
-                        status="FAILED",
-                        reason=_safe_reason(exc),
-                    )
-                )
-            else:
-                self.metrics.cloud_seconds.labels("ok").observe(time.perf_counter() - cloud_started)
-                answer = pseudonyms.reidentify(cloud_response.answer)
-                for mo in cloud_response.outputs:
-                    copy = common_pb2.ModelOutput()
-                    copy.CopyFrom(mo)
-                    copy.output = pseudonyms.reidentify(mo.output)
-                    model_outputs.append(copy)
-                post_entries.append(
-                    self._entry(
-                        req,
-                        policy,
-                        "answer",
-                        action="receive",
-                        status="ANSWERED",
-                        response_sha256=sha256_hex(cloud_response.SerializeToString()),
-                        orchestration_mode=task.mode_name,
-                        reason=f"strategy {common_pb2.Resolution.Name(cloud_response.strategy)}"
-                        f"; agreement {cloud_response.agreement:.2f}",
-                    )
-                )
+        pre_ids = await self._record_before_sending(
+            req, policy, task, plan.outcomes, destinations, payload, len(sendable)
+        )
+        cloud_response, answer, model_outputs, post_entries = await self._ask_cloud(
+            req, policy, task, payload, sendable, pseudonyms, deadline_s
+        )
         await asyncio.to_thread(pseudonyms.save)
 
+        outcomes = plan.outcomes
         sent = [o for o in outcomes if o.status == SENT]
         for o in outcomes:
             action = o.decision.action.value if o.decision else "policy_error"
@@ -380,6 +272,186 @@ class Pipeline:
             model_outputs,
             list(pre_ids) + list(post_ids),
         )
+
+    def _plan(
+        self,
+        req: DocumentRequest,
+        policy: PolicyEngine,
+        sections: Sequence[Section],
+        analyses: Sequence[SectionAnalysis],
+        pseudonyms: DocumentPseudonyms,
+    ) -> _RoutePlan:
+        """Each section's decision, and the redacted text of those that may leave.
+
+        Every section's detected values are collected: withheld sections' values too, so
+        the egress re-check can find them if they turn up in what leaves."""
+        plan = _RoutePlan()
+        for section, analysis in zip(sections, analyses, strict=True):
+            decision = self._decide(req, policy, analysis)
+            out = SectionOutcome(section, analysis, decision, WITHHELD_POLICY, "")
+            plan.outcomes.append(out)
+            values = [section.text[e.start : e.end] for e in analysis.entities]
+            if decision is None:
+                out.reason = "policy evaluation failed; kept local (fail closed)"
+                plan.withheld_values += values
+                continue
+            if not decision.action.may_leave:
+                out.status = (
+                    WITHHELD_REVIEW if decision.action is Action.REVIEW else WITHHELD_POLICY
+                )
+                out.reason = decision.reason or f"policy action {decision.action.value}"
+                plan.withheld_values += values
+                continue
+            names = {d.name for d in decision.destinations}
+            if self.cloud is None:
+                out.status, out.reason = WITHHELD_NO_CLOUD, "no cloud tier is configured"
+                plan.withheld_values += values
+                continue
+            if not names or (plan.common is not None and not (plan.common & names)):
+                out.status = WITHHELD_NO_DESTINATION
+                out.reason = (
+                    "no destination allowed for this section"
+                    if not names
+                    else "no destination shared with the other sections of this request"
+                )
+                plan.withheld_values += values
+                continue
+            plan.common = names if plan.common is None else plan.common & names
+            plan.by_name.update({d.name: d for d in decision.destinations})
+            redaction = redact(section.text, analysis.entities, decision, pseudonyms, self.hash_key)
+            out.status, out.outbound_text = SENT, redaction.text
+            out.redacted_types = dict(redaction.replaced)
+            plan.removed_values += redaction.removed_values
+            plan.forbidden |= policy.forbidden_types(decision)
+        return plan
+
+    def _gated_payload(
+        self,
+        req: DocumentRequest,
+        task: TaskSpec,
+        instruction: str,
+        plan: _RoutePlan,
+        destinations: list[Destination],
+        originals: list[str],
+    ) -> tuple[bytes, list[SectionOutcome]]:
+        """The exact bytes that would leave after the egress re-check, and their sections
+        (empty bytes: nothing leaves)."""
+        sendable = [o for o in plan.outcomes if o.status == SENT]
+        payload = b""
+        if sendable:
+            payload, blocked = self._egress_gate(
+                req, task, instruction, sendable, destinations, frozenset(plan.forbidden), originals
+            )
+            for o in blocked:
+                o.status, o.reason = WITHHELD_EGRESS, "egress re-check found forbidden content"
+            sendable = [o for o in sendable if o.status == SENT]
+            if not sendable:
+                payload = b""
+        for o in sendable:
+            o.destination = destinations[0]
+            o.bytes_sent = len(o.outbound_text.encode("utf-8"))
+        return payload, sendable
+
+    async def _record_before_sending(
+        self,
+        req: DocumentRequest,
+        policy: PolicyEngine,
+        task: TaskSpec,
+        outcomes: list[SectionOutcome],
+        destinations: list[Destination],
+        payload: bytes,
+        n_sendable: int,
+    ) -> list[int]:
+        """Append every section's decision, and the send about to happen, durably."""
+        entries = [self._section_entry(req, policy, o, task, destinations) for o in outcomes]
+        if payload:
+            entries.append(
+                self._entry(
+                    req,
+                    policy,
+                    "cloud_call",
+                    action="send",
+                    status="SENDING",
+                    bytes_sent=len(payload),
+                    sent_sha256=sha256_hex(payload),
+                    destination=_dest_dict(destinations[0]),
+                    orchestration_mode=task.mode_name,
+                    reason=f"{n_sendable} sections to {len(destinations)} destinations: "
+                    + ",".join(d.name for d in destinations),
+                )
+            )
+        ids = await self.audit.append(entries)
+        for o, entry_id in zip(outcomes, ids, strict=False):
+            o.audit_ids.append(entry_id)
+        return ids
+
+    async def _ask_cloud(
+        self,
+        req: DocumentRequest,
+        policy: PolicyEngine,
+        task: TaskSpec,
+        payload: bytes,
+        sendable: list[SectionOutcome],
+        pseudonyms: DocumentPseudonyms,
+        deadline_s: float | None,
+    ) -> tuple[
+        cloud_pb2.OrchestrateResponse | None, str, list[common_pb2.ModelOutput], list[AuditEntry]
+    ]:
+        """Send the payload (if any); on failure the sent sections fall back to local-only.
+
+        Returns the response, the answer and outputs with pseudonyms restored, and the
+        audit entries to append after the call."""
+        entries: list[AuditEntry] = []
+        if not payload or self.cloud is None:
+            return None, "", [], entries
+        cloud_started = time.perf_counter()
+        try:
+            response = await self.cloud.orchestrate(
+                payload, deadline_s=deadline_s, request_id=req.request_id
+            )
+        except UpstreamError as exc:
+            self.metrics.cloud_seconds.labels("error").observe(time.perf_counter() - cloud_started)
+            outage = isinstance(exc, CloudUnavailable)
+            for o in sendable:
+                o.status = WITHHELD_CLOUD_UNAVAILABLE if outage else WITHHELD_CLOUD_REFUSED
+                o.reason = (
+                    "cloud tier unavailable; answered with the local result only"
+                    if outage
+                    else "cloud tier refused the request; answered with the local result only"
+                )
+            entries.append(
+                self._entry(
+                    req,
+                    policy,
+                    "cloud_call",
+                    action="send",
+                    status="FAILED",
+                    reason=_safe_reason(exc),
+                )
+            )
+            return None, "", [], entries
+        self.metrics.cloud_seconds.labels("ok").observe(time.perf_counter() - cloud_started)
+        answer = pseudonyms.reidentify(response.answer)
+        outputs: list[common_pb2.ModelOutput] = []
+        for mo in response.outputs:
+            copy = common_pb2.ModelOutput()
+            copy.CopyFrom(mo)
+            copy.output = pseudonyms.reidentify(mo.output)
+            outputs.append(copy)
+        entries.append(
+            self._entry(
+                req,
+                policy,
+                "answer",
+                action="receive",
+                status="ANSWERED",
+                response_sha256=sha256_hex(response.SerializeToString()),
+                orchestration_mode=task.mode_name,
+                reason=f"strategy {common_pb2.Resolution.Name(response.strategy)}"
+                f"; agreement {response.agreement:.2f}",
+            )
+        )
+        return response, answer, outputs, entries
 
     async def _redact_instruction(
         self, instruction: str, pseudonyms: DocumentPseudonyms, policy: PolicyEngine
