@@ -704,7 +704,10 @@ def render(
         f"with other work; each system timed {args.passes_done}x round-robin, best pass kept "
         "(absolute speeds are noisy; the ratios are measured in the same run).",
         "",
-        f"Command: `python -m bench.detect_bench --n {args.n} --seed {args.seed}` "
+        f"Command: `python -m bench.detect_bench --n {args.n} --seed {args.seed}"
+        + "".join(f" --compare-models {d}" for d in args.compare_models)
+        + (f" --fp32 {args.fp32}" if args.fp32 else "")
+        + "` "
         f"(test split: {args.n} sections, {total_chars} chars; document kinds "
         "and sentence generators the training split never sees).",
         "",
