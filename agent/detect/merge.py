@@ -26,6 +26,7 @@ letting the model's guesses on structured identifiers ruin precision:
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 import unicodedata
@@ -61,35 +62,6 @@ def date_shaped(value: str) -> bool:
     return any(c.isdigit() for c in value) and not _CLOCK_TIME.fullmatch(value)
 
 
-#: validators that a model-only finding of these types must pass: check digits and
-#: issuing rules, or at least the shape every value of the type has
-VALIDATORS: Mapping[EntityType, Callable[[str], bool]] = {
-    EntityType.CREDIT_CARD: luhn_valid,
-    EntityType.IBAN_CODE: iban_valid,
-    EntityType.UK_NHS: nhs_valid,
-    EntityType.US_SSN: ssn_valid,
-    EntityType.UK_NINO: nino_valid,
-    EntityType.PHONE_NUMBER: phone_shaped,
-    EntityType.IP_ADDRESS: ip_shaped,
-    EntityType.DATE_OF_BIRTH: date_shaped,
-}
-
-#: minimum model score for a model-only finding of a type the recognizers cover well
-MODEL_MIN_SCORE: Mapping[EntityType, float] = {
-    EntityType.EMAIL_ADDRESS: 0.9,
-    EntityType.PHONE_NUMBER: 0.9,
-    EntityType.IP_ADDRESS: 0.9,
-    EntityType.SECRET: 0.8,
-}
-
-#: types whose boundaries the model learns best (names, places): same-type overlaps
-#: with a pattern finding take the union; for all other types the pattern span wins
-MODEL_BOUNDARY_TYPES: frozenset[EntityType] = frozenset(
-    {EntityType.PERSON, EntityType.ORGANIZATION, EntityType.LOCATION}
-)
-
-#: model-only spans of these types made only of function words are dropped
-FUNCTION_WORD_TYPES: frozenset[EntityType] = MODEL_BOUNDARY_TYPES
 _WORD = re.compile(r"[^\W\d_]+")
 _NOT_WORD = re.compile(r"[\d@/:=]")
 
@@ -110,17 +82,6 @@ def only_function_words(value: str) -> bool:
     return bool(words) and all(w in stop for w in words)
 
 
-_AT_SIGN = re.compile(r"[@\uff20]|[\[(]\s*at\s*[\])]|\sat\s", re.IGNORECASE)
-
-
-def _retyped(text: str, ent: Entity) -> Entity:
-    if ent.type is EntityType.EMAIL_ADDRESS and not _AT_SIGN.search(text[ent.start : ent.end]):
-        return Entity(
-            type=EntityType.PERSON, start=ent.start, end=ent.end, score=ent.score, source=ent.source
-        )
-    return ent
-
-
 def name_shaped(value: str) -> bool:
     """A name, organisation or place has two letters, is not a clock time ("19h55") and
     is not made only of function words."""
@@ -130,6 +91,36 @@ def name_shaped(value: str) -> bool:
     )
 
 
+#: validators that a model-only finding of these types must pass: check digits and
+#: issuing rules, or at least the shape every value of the type has
+VALIDATORS: Mapping[EntityType, Callable[[str], bool]] = {
+    EntityType.CREDIT_CARD: luhn_valid,
+    EntityType.IBAN_CODE: iban_valid,
+    EntityType.UK_NHS: nhs_valid,
+    EntityType.US_SSN: ssn_valid,
+    EntityType.UK_NINO: nino_valid,
+    EntityType.PHONE_NUMBER: phone_shaped,
+    EntityType.IP_ADDRESS: ip_shaped,
+    EntityType.DATE_OF_BIRTH: date_shaped,
+    EntityType.PERSON: name_shaped,
+    EntityType.ORGANIZATION: name_shaped,
+    EntityType.LOCATION: name_shaped,
+}
+
+#: minimum model score for a model-only finding of a type the recognizers cover well
+MODEL_MIN_SCORE: Mapping[EntityType, float] = {
+    EntityType.EMAIL_ADDRESS: 0.9,
+    EntityType.PHONE_NUMBER: 0.9,
+    EntityType.IP_ADDRESS: 0.9,
+    EntityType.SECRET: 0.8,
+}
+
+#: types whose boundaries the model learns best (names, places): same-type overlaps
+#: with a pattern finding take the union; for all other types the pattern span wins
+MODEL_BOUNDARY_TYPES: frozenset[EntityType] = frozenset(
+    {EntityType.PERSON, EntityType.ORGANIZATION, EntityType.LOCATION}
+)
+
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
@@ -138,9 +129,17 @@ def _plain(value: str) -> str:
     return unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
 
 
+_AT_SIGN = re.compile(r"[@\uff20]|[\[(]\s*at\s*[\])]|\sat\s", re.IGNORECASE)
+
+
+def _retyped(text: str, ent: Entity) -> Entity:
+    """A model-only e-mail with no at-sign in any form is a name read as a mailbox."""
+    if ent.type is EntityType.EMAIL_ADDRESS and not _AT_SIGN.search(text[ent.start : ent.end]):
+        return dataclasses.replace(ent, type=EntityType.PERSON)
+    return ent
+
+
 def _model_finding_counts(text: str, ent: Entity) -> bool:
-    if ent.type in FUNCTION_WORD_TYPES and not name_shaped(text[ent.start : ent.end]):
-        return False
     validator = VALIDATORS.get(ent.type)
     if validator is not None and not validator(_plain(text[ent.start : ent.end])):
         return False
