@@ -134,13 +134,17 @@ class Batch:
     case_ids: IntArray
 
 
+def padded_width(n_tokens: int, multiple: int = 1) -> int:
+    """The batch width of a window of ``n_tokens``: plus [CLS]/[SEP], rounded up."""
+    return -(-(n_tokens + 2) // multiple) * multiple
+
+
 def make_batch(windows: Sequence[tuple[IntArray, IntArray]], multiple: int = 1) -> Batch:
     """Pad windows ``(ids, cases)`` (no special tokens) into one batch with [CLS]/[SEP].
 
     ``multiple`` rounds the width up: fewer distinct shapes let the runtimes reuse their
     per-shape plans instead of re-planning for every batch."""
-    width = max(len(ids) for ids, _ in windows) + 2
-    width = -(-width // multiple) * multiple
+    width = padded_width(max(len(ids) for ids, _ in windows), multiple)
     rows = len(windows)
     input_ids = np.full((rows, width), PAD_ID, dtype=np.int64)
     case_ids = np.full((rows, width), CASE_SPECIAL, dtype=np.int64)

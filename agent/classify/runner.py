@@ -15,7 +15,14 @@ from tokenizers import Tokenizer
 
 from agent.classify.base import ModelResult
 from agent.classify.decode import FloatArray, decode_entities, softmax
-from agent.classify.features import Batch, Encoded, encode_many, make_batch, window_bounds
+from agent.classify.features import (
+    Batch,
+    Encoded,
+    encode_many,
+    make_batch,
+    padded_width,
+    window_bounds,
+)
 from agent.classify.manifest import LabelMap
 from agent.domain import Category
 from bastion.errors import ModelError
@@ -99,7 +106,7 @@ def _groups(windows: list[tuple[int, int, int]]) -> list[list[tuple[int, int, in
     groups: list[list[tuple[int, int, int]]] = []
     current: list[tuple[int, int, int]] = []
     for w in ordered:
-        width = -(-(w[2] - w[1] + 2) // PAD_MULTIPLE) * PAD_MULTIPLE
+        width = padded_width(w[2] - w[1], PAD_MULTIPLE)
         if current and width * (len(current) + 1) > TOKEN_BUDGET:
             groups.append(current)
             current = []
