@@ -358,14 +358,14 @@ def raw_runner(
     """The INT8 model's bare ``run(batch)`` and a function that tokenises, windows and
     batches texts exactly as the engine does (same windows, same token budget)."""
     from agent.classify import onnx_backend, openvino_backend
-    from agent.classify.features import encode, load_tokenizer, make_batch, window_bounds
+    from agent.classify.features import encode_many, load_tokenizer
     from agent.classify.manifest import (
         ONNX_INT8_NAME,
         OPENVINO_XML_NAME,
         TOKENIZER_NAME,
         load_manifest,
     )
-    from agent.classify.runner import _groups
+    from agent.classify.runner import batches
 
     manifest = load_manifest(None)
     labels = manifest.labels()
@@ -378,20 +378,7 @@ def raw_runner(
         run = openvino_backend.OpenVinoRunner(xml, precision=precision)
 
     def make_batches(texts: Sequence[str]) -> list[Any]:
-        encoded = [encode(tokenizer, t) for t in texts]
-        windows = [
-            (i, a, b)
-            for i, enc in enumerate(encoded)
-            for a, b in window_bounds(len(enc), labels.window_tokens, labels.window_overlap)
-        ]
-        batches = [
-            make_batch([(encoded[i].ids[a:b], encoded[i].cases[a:b]) for i, a, b in group])
-            for group in _groups(windows)
-        ]
-        if not labels.case_features:
-            for b in batches:
-                b.case_ids[:] = 0
-        return batches
+        return [batch for _, batch in batches(encode_many(tokenizer, texts), labels)]
 
     return run, make_batches
 
