@@ -133,6 +133,14 @@ class Batch:
     attention_mask: IntArray
     case_ids: IntArray
 
+    def inputs(self) -> dict[str, IntArray]:
+        """The model's inputs by name (what the exported graph and both runtimes expect)."""
+        return {
+            "input_ids": self.input_ids,
+            "attention_mask": self.attention_mask,
+            "case_ids": self.case_ids,
+        }
+
 
 def padded_width(n_tokens: int, multiple: int = 1) -> int:
     """The batch width of a window of ``n_tokens``: plus [CLS]/[SEP], rounded up."""

@@ -36,12 +36,5 @@ class OnnxRunner:
             raise ModelError(f"cannot load ONNX model ({type(exc).__name__})") from exc
 
     def __call__(self, batch: Batch) -> tuple[FloatArray, FloatArray]:
-        tok, cat = self._session.run(
-            ["token_logits", "category_logits"],
-            {
-                "input_ids": batch.input_ids,
-                "attention_mask": batch.attention_mask,
-                "case_ids": batch.case_ids,
-            },
-        )
+        tok, cat = self._session.run(["token_logits", "category_logits"], batch.inputs())
         return np.asarray(tok, dtype=np.float32), np.asarray(cat, dtype=np.float32)

@@ -52,13 +52,7 @@ class OpenVinoRunner:
 
     def __call__(self, batch: Batch) -> tuple[FloatArray, FloatArray]:
         with self._lock:
-            out = self._request.infer(
-                {
-                    "input_ids": batch.input_ids,
-                    "attention_mask": batch.attention_mask,
-                    "case_ids": batch.case_ids,
-                }
-            )
+            out = self._request.infer(batch.inputs())
             return (
                 np.array(out[self._tok], dtype=np.float32),
                 np.array(out[self._cat], dtype=np.float32),

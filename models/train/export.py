@@ -11,8 +11,8 @@
   quantization and OpenVINO an NNCF quantization of its own graph (the rounding of
   dynamic and static activation scales differed at span edges); OpenVINO was as fast on
   the shared graph as on its own, ONNX Runtime ~25% slower than with dynamic
-  quantization of the fused graph. ``quantize_dynamic_onnx`` keeps the dynamic
-  alternative for comparison.
+  quantization of the fused graph (``onnxruntime.quantization.quantize_dynamic``,
+  per channel, the export before this one).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from agent.classify.features import Batch, make_batch
@@ -65,29 +64,11 @@ def optimize_onnx(src: Path, dst: Path, hidden: int = 384, heads: int = 12) -> N
     opt.save_model_to_file(str(dst))
 
 
-def quantize_dynamic_onnx(src: Path, dst: Path) -> None:
-    """ONNX Runtime's dynamic per-channel INT8 (the previous export; for comparison)."""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(
-        str(src),
-        str(dst),
-        per_channel=True,
-        weight_type=QuantType.QInt8,
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
-
-
 def calibration_batches(windows: Sequence[Window], size: int = 300) -> list[Batch]:
     """One window per calibration item (batch of 1, as NNCF iterates items)."""
     step = max(1, len(windows) // size)
     picked = list(windows)[::step][:size]
     return [make_batch([(w.ids, w.cases)]) for w in picked]
-
-
-def _inputs(b: Batch) -> dict[str, np.ndarray]:
-    return {"input_ids": b.input_ids, "attention_mask": b.attention_mask, "case_ids": b.case_ids}
 
 
 def quantize_static_qdq(src_onnx: Path, dst_onnx: Path, calib: Sequence[Batch]) -> None:
@@ -97,7 +78,7 @@ def quantize_static_qdq(src_onnx: Path, dst_onnx: Path, calib: Sequence[Batch]) 
 
     quantized = nncf.quantize(
         onnx.load(str(src_onnx)),
-        nncf.Dataset(list(calib), _inputs),
+        nncf.Dataset(list(calib), Batch.inputs),
         model_type=nncf.ModelType.TRANSFORMER,
         subset_size=len(calib),
     )
