@@ -131,6 +131,11 @@ def _words(locale: str) -> tuple[str, ...]:
     )
 
 
+def _capitalised(word: str) -> str:
+    """First letter upper, the rest as written (``str.capitalize`` would lower "iPhone")."""
+    return word[:1].upper() + word[1:]
+
+
 def babble(c: Ctx) -> None:
     """One sentence of 5-13 ordinary words of the locale, sometimes opened by a pronoun."""
     words = _words(c.locale)
@@ -139,8 +144,7 @@ def babble(c: Ctx) -> None:
     if c.chance(0.4):
         first = c.choice(_OPENERS.get(lang, _OPENERS["en"]))
     else:
-        first = picked.pop(0)
-        first = first[:1].upper() + first[1:]
+        first = _capitalised(picked.pop(0))
     end = c.choice((".", ".", ".", "!", "?", ":"))
     c.t(" ".join([first, *picked]) + end)
 
@@ -150,8 +154,7 @@ def label_line(c: Ctx) -> None:
     ("Befund: ...", "Fleischer - ...", "Contractor: Jane Doe"): the label is never a name,
     the value sometimes is."""
     job = c.chance(0.5)
-    label = str(c.v.fake.job()).split(",")[0] if job else c.choice(_words(c.locale))
-    label = label[:1].upper() + label[1:]
+    label = _capitalised(str(c.v.fake.job()).split(",")[0] if job else c.choice(_words(c.locale)))
     c.t(label + c.choice((": ", ": ", " - ", "\t", " ")))
     r = c.rng.random()
     if r < 0.25:
