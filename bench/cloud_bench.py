@@ -149,36 +149,50 @@ async def bench_throughput(
         budgets={"per_request_tokens": 100_000, "max_request_tokens": 100_000},
     )
     server, port = await create_server(config)
-    rows = []
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = cloud_pb2_grpc.OrchestratorStub(channel)
-            await stub.Orchestrate(request())  # warm-up
-            for n in concurrency:
-                latencies: list[float] = []
-                deadline = time.perf_counter() + seconds
-
-                async def caller(deadline: float, latencies: list[float]) -> None:
-                    while time.perf_counter() < deadline:
-                        started = time.perf_counter()
-                        await stub.Orchestrate(request())
-                        latencies.append((time.perf_counter() - started) * 1000)
-
-                started = time.perf_counter()
-                await asyncio.gather(*(caller(deadline, latencies) for _ in range(n)))
-                elapsed = time.perf_counter() - started
-                rows.append(
-                    {
-                        "n": n,
-                        "rps": len(latencies) / elapsed,
-                        "p50": statistics.median(latencies),
-                        "p95": pct(latencies, 0.95),
-                        "p99": pct(latencies, 0.99),
-                        "requests": len(latencies),
-                    }
-                )
+        return await closed_loop(port, concurrency, seconds)
     finally:
         await server.stop(None)
+
+
+async def closed_loop(
+    port: int,
+    concurrency: list[int],
+    seconds: float,
+    *,
+    warmups: int = 1,
+    rpc_timeout_s: float | None = None,
+) -> list[dict[str, Any]]:
+    """For each N: N callers send Orchestrate back to back for ``seconds``; rate and
+    latency percentiles (ms) per N. Also used by bench/ray_cloud_bench.py."""
+    rows: list[dict[str, Any]] = []
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = cloud_pb2_grpc.OrchestratorStub(channel)
+        for _ in range(warmups):
+            await stub.Orchestrate(request())
+        for n in concurrency:
+            latencies: list[float] = []
+            deadline = time.perf_counter() + seconds
+
+            async def caller(deadline: float, latencies: list[float]) -> None:
+                while time.perf_counter() < deadline:
+                    started = time.perf_counter()
+                    await stub.Orchestrate(request(), timeout=rpc_timeout_s)
+                    latencies.append((time.perf_counter() - started) * 1000)
+
+            started = time.perf_counter()
+            await asyncio.gather(*(caller(deadline, latencies) for _ in range(n)))
+            elapsed = time.perf_counter() - started
+            rows.append(
+                {
+                    "n": n,
+                    "rps": len(latencies) / elapsed,
+                    "p50": statistics.median(latencies),
+                    "p95": pct(latencies, 0.95),
+                    "p99": pct(latencies, 0.99),
+                    "requests": len(latencies),
+                }
+            )
     return rows
 
 

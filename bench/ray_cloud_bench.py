@@ -13,50 +13,18 @@ import asyncio
 import contextlib
 import os
 import re
-import statistics
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-import grpc
-
-from bastion.wire.v1 import cloud_pb2_grpc
-from bench.cloud_bench import THROUGHPUT_DELAYS, pct, start_vendor, stop_vendor
+from bench.cloud_bench import THROUGHPUT_DELAYS, closed_loop, start_vendor, stop_vendor
 from cloud.server import create_server
-from tests.fakes.cloud_setup import provider, request, write_config
+from tests.fakes.cloud_setup import provider, write_config
 
 
 async def load(port: int, concurrency: list[int], seconds: float) -> list[dict]:
-    rows = []
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = cloud_pb2_grpc.OrchestratorStub(channel)
-        for _ in range(5):
-            await stub.Orchestrate(request())  # warm-up
-        for n in concurrency:
-            lat: list[float] = []
-            deadline = time.perf_counter() + seconds
-
-            async def caller(deadline: float = deadline, lat: list[float] = lat) -> None:
-                while time.perf_counter() < deadline:
-                    t = time.perf_counter()
-                    await stub.Orchestrate(request(), timeout=30)
-                    lat.append((time.perf_counter() - t) * 1000)
-
-            t0 = time.perf_counter()
-            await asyncio.gather(*(caller() for _ in range(n)))
-            el = time.perf_counter() - t0
-            rows.append(
-                {
-                    "n": n,
-                    "rps": len(lat) / el,
-                    "p50": statistics.median(lat),
-                    "p95": pct(lat, 0.95),
-                    "p99": pct(lat, 0.99),
-                    "requests": len(lat),
-                }
-            )
-    return rows
+    return await closed_loop(port, concurrency, seconds, warmups=5, rpc_timeout_s=30)
 
 
 def tree(pid: int) -> set[int]:
