@@ -5,11 +5,12 @@ Usage: python scripts/gen_function_words.py [--check]
 The model's commonest false positives were function words read as names ("He was
 dismissed", "Besuchen Sie uns", "di", "fue"). The merge drops a model-only PERSON,
 ORGANIZATION or LOCATION span made only of such words. The list is the stop words of
-the seven SPEC locales' languages (package ``stopwordsiso``) minus every word that occurs
-in a Faker first name, last name, city or country of those locales ("Will", "May",
-"Ernst", "Sara", "van", "de" stay nameable), so no name the generator can produce is
-dropped. Written once here so that run time needs neither package;
-tests/unit/test_function_words.py fails when the file is stale.
+the six languages of the seven SPEC locales (package ``stopwordsiso``) minus every word
+that occurs in a Faker first name, last name, city or country of those locales, and a
+few English given names (``EXTRA_NAMES``): "Will", "May", "Ernst", "Sara", "van", "de"
+stay nameable, and no name the generator can produce is dropped. Written once here so
+that run time needs neither package; tests/unit/detect/test_function_words.py fails when
+the file is stale.
 """
 
 from __future__ import annotations
