@@ -116,6 +116,10 @@ def _skip_honorifics(text: str, start: int, end: int) -> int:
         start = k
 
 
+#: the types one name may be split between by a token-level tagger
+NAME_TYPES = ("PERSON", "ORGANIZATION", "LOCATION")
+
+
 def _type_columns(labels: Sequence[str]) -> tuple[list[str], list[int], list[int]]:
     """Entity types and the columns of their ``B-`` and ``I-`` labels."""
     types = [label[2:] for label in labels if label.startswith("B-")]
@@ -134,48 +138,52 @@ def decode_entities(
     """Spans from per-token label probabilities ``[n_tokens, n_labels]``.
 
     A token is inside an entity when ``1 - P(O) >= threshold``; its type is the type with
-    the most ``B-`` + ``I-`` mass. A token continues the previous token's span when it is
-    of the same type and either tagged ``I-`` or glued to it (a subword); a missing
-    ``B-`` is not a reason to drop a name.
+    the most ``B-`` + ``I-`` mass. It continues the previous token's span when it follows
+    it directly, either leans ``I-`` (summed over types) or is glued to it (a subword), and
+    has the span's type, or both types are kinds of name (person, organisation, place); a
+    missing ``B-`` is not a reason to drop a name. A span of names is typed once, by the
+    most mass over all its tokens: a name whose tokens disagree ("Romana" person,
+    "Cafarchia" organisation) stays one entity instead of two half-spans of two types.
+    Other types never join: a name beside its e-mail address stays a separate name.
     """
     types, b_cols, i_cols = _type_columns(labels)
     if not len(enc) or not types:
         return []
-    mass = token_probs[:, b_cols] + token_probs[:, i_cols]
+    b_mass = token_probs[:, b_cols]
+    i_mass = token_probs[:, i_cols]
+    mass = b_mass + i_mass
     inside = 1.0 - token_probs[:, labels.index("O")]
     best = mass.argmax(axis=1)
-    is_b = token_probs[:, b_cols].max(axis=1) >= token_probs[:, i_cols].max(axis=1)
-    spans: list[list[float]] = []  # [start, end, type index, sum score, count]
+    is_b = b_mass.sum(axis=1) >= i_mass.sum(axis=1)
+    names = [types.index(t) for t in NAME_TYPES if t in types]
+    spans: list[tuple[int, int, int, int]] = []  # [start, end, first token, end token)
     prev_token = -2
     for t in np.nonzero(inside >= threshold)[0].tolist():
-        k = int(best[t])
-        score = float(mass[t, k])
         start, end = int(enc.starts[t]), int(enc.ends[t])
         continues = (
             prev_token == t - 1
-            and int(spans[-1][2]) == k
-            and (not bool(is_b[t]) or _same_word(text, int(spans[-1][1]), start))
+            and (best[t] == best[t - 1] or (best[t] in names and best[t - 1] in names))
+            and (not bool(is_b[t]) or _same_word(text, spans[-1][1], start))
         )
         if continues:
-            spans[-1][1] = end
-            spans[-1][3] += score
-            spans[-1][4] += 1
+            spans[-1] = (spans[-1][0], end, spans[-1][2], t + 1)
         else:
-            spans.append([start, end, k, score, 1])
+            spans.append((start, end, t, t + 1))
         prev_token = t
     entities: list[Entity] = []
-    for span in spans:
-        etype = EntityType(types[int(span[2])])
-        s, e = _tidy(text, *_widen_to_word(text, int(span[0]), int(span[1])), etype)
+    for start, end, first, stop in spans:
+        totals = mass[first:stop].sum(axis=0)
+        k = int(totals.argmax())
+        etype = EntityType(types[k])
+        s, e = _tidy(text, *_widen_to_word(text, start, end), etype)
         if e <= s:
             continue
-        total, count = span[3], span[4]
         entities.append(
             Entity(
                 type=etype,
                 start=s,
                 end=e,
-                score=round(total / count, 4),
+                score=round(float(totals[k]) / (stop - first), 4),
                 source=MODEL_SOURCE,
             )
         )

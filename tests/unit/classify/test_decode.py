@@ -58,13 +58,37 @@ def test_below_threshold_is_not_an_entity() -> None:
     assert len(decode_entities(text, enc, probs, LABELS, threshold=0.3)) == 1
 
 
-def test_type_change_starts_a_new_span() -> None:
+def test_a_name_split_between_name_types_is_one_span_of_the_majority_type() -> None:
+    # "Romana" read as a person, "Cafarchia" (tagged I-) as a place: one name, one type
+    text = "Romana Cafarchia Rossi"
+    enc = _enc(text, [(0, 6), (7, 16), (17, 22)])
+    ents = decode_entities(text, enc, _probs(["B-PERSON", "I-LOCATION", "I-PERSON"]), LABELS)
+    assert [(e.type, e.start, e.end) for e in ents] == [(EntityType.PERSON, 0, 22)]
+
+
+def test_a_b_tag_of_another_name_type_starts_a_new_span() -> None:
     text = "Anna Berlin"
     enc = _enc(text, [(0, 4), (5, 11)])
-    ents = decode_entities(text, enc, _probs(["B-PERSON", "I-LOCATION"]), LABELS)
+    ents = decode_entities(text, enc, _probs(["B-PERSON", "B-LOCATION"]), LABELS)
     assert [(e.type, e.start, e.end) for e in ents] == [
         (EntityType.PERSON, 0, 4),
         (EntityType.LOCATION, 5, 11),
+    ]
+
+
+def test_a_name_never_joins_an_entity_of_a_non_name_type() -> None:
+    # a name right before its e-mail address: joined, the name would take the e-mail's
+    # type and be dropped by the e-mail shape check
+    labels = ["O", "B-PERSON", "I-PERSON", "B-EMAIL_ADDRESS", "I-EMAIL_ADDRESS"]
+    text = "Kevin Morrison kmorrison@x.org"
+    enc = _enc(text, [(0, 5), (6, 14), (15, 30)])
+    probs = np.full((3, 5), 0.01, dtype=np.float32)
+    for i, col in enumerate([1, 2, 4]):
+        probs[i, col] = 0.96
+    ents = decode_entities(text, enc, probs, labels)
+    assert [(e.type, text[e.start : e.end]) for e in ents] == [
+        (EntityType.PERSON, "Kevin Morrison"),
+        (EntityType.EMAIL_ADDRESS, "kmorrison@x.org"),
     ]
 
 
