@@ -12,6 +12,10 @@ and sentences the training split never sees) in the same run:
 * ``presidio``                presidio-analyzer + en_core_web_sm, two processes (2 cores)
 * ``raw-int8-*``              the INT8 model alone: ``run(batch)`` on pre-tokenised
                               batches (throughput floor for the engine)
+* ``... (2 procs)``           ``bastion-openvino-int8`` and ``raw-int8-openvino`` on
+                              ``--procs`` processes, cores/procs model threads each, in the
+                              same harness as Presidio (what ``bastion detect --workers``
+                              does)
 
 Absent engines (no model artifacts yet, missing wheel) are skipped with a printed note.
 Results are printed and written into ``docs/benchmarks.md`` between the detection markers.
@@ -52,7 +56,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from models.datagen import CATEGORIES, ENTITY_TYPES, Sample, generate
 
@@ -60,6 +64,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- detection:begin -->", "<!-- detection:end -->"
 Span = tuple[int, int, str]
+T = TypeVar("T")
 
 #: Presidio's entity names -> ours (unmapped ones are dropped). DATE_TIME -> DATE_OF_BIRTH is
 #: what a Presidio user redacting birth dates would do; it costs Presidio precision.
@@ -353,7 +358,7 @@ def prepare_fp32(path: Path, texts: Sequence[str], batch: int) -> Pass:
 
 
 def raw_runner(
-    backend: str, precision: str
+    backend: str, precision: str, threads: int = 0
 ) -> tuple[Callable[[Any], Any], Callable[[Sequence[str]], list[Any]]]:
     """The INT8 model's bare ``run(batch)`` and a function that tokenises, windows and
     batches texts exactly as the engine does (same windows, same token budget)."""
@@ -372,10 +377,10 @@ def raw_runner(
     tokenizer = load_tokenizer(manifest.verified_path(TOKENIZER_NAME))
     run: Callable[[Any], Any]
     if backend == "onnx":
-        run = onnx_backend.OnnxRunner(manifest.verified_path(ONNX_INT8_NAME))
+        run = onnx_backend.OnnxRunner(manifest.verified_path(ONNX_INT8_NAME), threads=threads)
     else:
         xml = manifest.verified_path(OPENVINO_XML_NAME)
-        run = openvino_backend.OpenVinoRunner(xml, precision=precision)
+        run = openvino_backend.OpenVinoRunner(xml, precision=precision, threads=threads)
 
     def make_batches(texts: Sequence[str]) -> list[Any]:
         return [batch for _, batch in batches(encode_many(tokenizer, texts), labels)]
@@ -383,13 +388,21 @@ def raw_runner(
     return run, make_batches
 
 
-def prepare_raw(name: str, backend: str, texts: Sequence[str], precision: str, batch: int) -> Pass:
-    """The INT8 model alone: texts are tokenised, windowed and batched beforehand (in the
-    engine's chunks of ``batch`` sections); only the ``run(batch)`` calls are timed."""
-    run, make_batches = raw_runner(backend, precision)
+def raw_batches(
+    backend: str, precision: str, texts: Sequence[str], batch: int, threads: int = 0
+) -> tuple[Callable[[Any], Any], list[Any]]:
+    """The INT8 model's ``run`` (warmed up) and the model inputs of ``texts``, tokenised,
+    windowed and batched beforehand in the engine's chunks of ``batch`` sections."""
+    run, make_batches = raw_runner(backend, precision, threads)
     batches = [b for i in range(0, len(texts), batch) for b in make_batches(texts[i : i + batch])]
     for b in sorted(batches, key=lambda b: b.input_ids.size)[-2:]:
         run(b)  # warm-up on the largest shapes
+    return run, batches
+
+
+def prepare_raw(name: str, backend: str, texts: Sequence[str], precision: str, batch: int) -> Pass:
+    """The INT8 model alone: only the ``run(batch)`` calls over ``raw_batches`` are timed."""
+    run, batches = raw_batches(backend, precision, texts, batch)
     note = f"{len(batches)} batches"
 
     def one_pass() -> SystemRun:
@@ -473,38 +486,47 @@ def _presidio_spans(engine: Any, text: str) -> list[Span]:
     return out
 
 
-def _presidio_worker(texts: list[str], barrier: Any, queue: Any, rank: int) -> None:
-    try:
-        engine = _presidio_engine()
-        for t in texts[:4]:  # warm-up: spaCy and recognizer lazy init
-            _presidio_spans(engine, t)
-        barrier.wait(timeout=300)
-        t0 = time.monotonic()
-        spans = [_presidio_spans(engine, t) for t in texts]
-        queue.put((rank, spans, t0, time.monotonic(), ""))
-    except Exception as exc:  # report, never hang the parent
-        barrier.abort()
-        queue.put((rank, [], 0.0, 0.0, f"{type(exc).__name__}: {exc}"))
-
-
 def shard(texts: Sequence[str], procs: int) -> list[list[str]]:
     """Interleaved shards (text i goes to process i % procs): equal work for each."""
     return [list(texts[k::procs]) for k in range(procs)]
 
 
-def unshard(parts: Sequence[Sequence[list[Span]]], n: int) -> list[list[Span]]:
+def unshard(parts: Sequence[Sequence[T]], n: int) -> list[T]:
     """The inverse of ``shard``: per-process results back in input order."""
-    out: list[list[Span]] = [[] for _ in range(n)]
+    out: list[T | None] = [None] * n
     procs = len(parts)
     for k, part in enumerate(parts):
-        for j, spans in enumerate(part):
-            out[k + j * procs] = spans
-    return out
+        for j, result in enumerate(part):
+            out[k + j * procs] = result
+    if any(r is None for r in out):
+        raise RuntimeError("a process returned too few results")
+    return [r for r in out if r is not None]
 
 
-def presidio_run(texts: Sequence[str], procs: int) -> SystemRun:
-    """Presidio on ``procs`` processes (interleaved shards), timed from a common start
-    after every process has loaded and warmed up (load time is not counted)."""
+#: per text: (spans, category or None), builtins only (they cross a process boundary)
+ShardResult = tuple[list[Span], str | None]
+#: runs in a worker process on its shard: loads and warms up the system, then returns the
+#: timed work, which gives one ``ShardResult`` per text, or None when the system predicts
+#: nothing (the raw model). Must be picklable (a module-level function or a partial).
+ShardSetup = Callable[[list[str]], Callable[[], list[ShardResult] | None]]
+
+
+def _shard_worker(setup: ShardSetup, texts: list[str], barrier: Any, queue: Any, rank: int) -> None:
+    try:
+        work = setup(texts)
+        barrier.wait(timeout=300)
+        t0 = time.monotonic()
+        out = work()
+        queue.put((rank, out, t0, time.monotonic(), ""))
+    except Exception as exc:  # report, never hang the parent
+        barrier.abort()
+        queue.put((rank, None, 0.0, 0.0, f"{type(exc).__name__}: {exc}"))
+
+
+def sharded_run(name: str, setup: ShardSetup, texts: Sequence[str], procs: int) -> SystemRun:
+    """One pass of a system on ``procs`` processes (interleaved shards), timed from a common
+    start after every process has loaded and warmed up (load time is not counted) to the
+    end of the last one."""
     # spawn, not fork: the parent already runs ONNX Runtime / OpenVINO thread pools, and a
     # forked child of a multithreaded process can inherit a held lock
     ctx = mp.get_context("spawn")
@@ -512,7 +534,7 @@ def presidio_run(texts: Sequence[str], procs: int) -> SystemRun:
     queue = ctx.Queue()
     shards = shard(texts, procs)
     workers = [
-        ctx.Process(target=_presidio_worker, args=(shards[k], barrier, queue, k))
+        ctx.Process(target=_shard_worker, args=(setup, shards[k], barrier, queue, k))
         for k in range(procs)
     ]
     for w in workers:
@@ -523,16 +545,78 @@ def presidio_run(texts: Sequence[str], procs: int) -> SystemRun:
     errors = [r[4] for r in results if r[4]]
     if errors:
         raise RuntimeError("; ".join(errors))
-    by_rank = {rank: spans for rank, spans, _, _, _ in results}
-    preds = [Prediction(spans) for spans in unshard([by_rank[k] for k in range(procs)], len(texts))]
+    by_rank = {rank: out for rank, out, _, _, _ in results}
+    parts = [by_rank[k] for k in range(procs)]
+    preds = None
+    if all(p is not None for p in parts):
+        preds = [
+            Prediction(spans, cat) for spans, cat in unshard([p or [] for p in parts], len(texts))
+        ]
     seconds = max(r[3] for r in results) - min(r[2] for r in results)
-    name = f"presidio ({procs} procs)"
     return SystemRun(name, preds, seconds, sum(map(len, texts)), len(texts))
+
+
+def _presidio_shard(texts: list[str]) -> Callable[[], list[ShardResult]]:
+    engine = _presidio_engine()
+    for t in texts[:4]:  # warm-up: spaCy and recognizer lazy init
+        _presidio_spans(engine, t)
+    return lambda: [(_presidio_spans(engine, t), None) for t in texts]
+
+
+def presidio_run(texts: Sequence[str], procs: int) -> SystemRun:
+    """Presidio on ``procs`` processes."""
+    return sharded_run(f"presidio ({procs} procs)", _presidio_shard, texts, procs)
 
 
 def prepare_presidio(texts: Sequence[str], procs: int) -> Pass:
     _presidio_engine()  # fail early (missing package or model) instead of in the workers
     return lambda: presidio_run(texts, procs)
+
+
+def threads_per_proc(procs: int) -> int:
+    """What ``bastion detect --workers`` gives each worker: the cores shared out."""
+    from agent.detect.parallel import usable_cores
+
+    return max(1, usable_cores() // procs)
+
+
+def _engine_shard(
+    backend: str, precision: str, batch: int, threads: int, texts: list[str]
+) -> Callable[[], list[ShardResult]]:
+    from agent.detect import load_engine
+
+    analyze = engine_analyzer(load_engine(backend=backend, precision=precision, threads=threads))
+    analyze(texts[: min(8, len(texts))])  # warm-up, as in ``timed_pass``
+
+    def work() -> list[ShardResult]:
+        preds: list[Prediction] = []
+        for i in range(0, len(texts), batch):
+            preds.extend(analyze(texts[i : i + batch]))
+        return [(p.spans, p.category) for p in preds]
+
+    return work
+
+
+def _raw_shard(
+    backend: str, precision: str, batch: int, threads: int, texts: list[str]
+) -> Callable[[], None]:
+    run, batches = raw_batches(backend, precision, texts, batch, threads)
+
+    def work() -> None:
+        for b in batches:
+            run(b)
+
+    return work
+
+
+def prepare_sharded(
+    name: str, kind: str, backend: str, texts: Sequence[str], batch: int, procs: int
+) -> Pass:
+    """The engine (``kind`` "engine") or the raw INT8 model ("raw") on ``procs`` processes,
+    ``threads_per_proc`` model threads each."""
+    target = _engine_shard if kind == "engine" else _raw_shard
+    setup = functools.partial(target, backend, "f32", batch, threads_per_proc(procs))
+    return lambda: sharded_run(name, setup, texts, procs)
 
 
 def _pct(x: float) -> str:
@@ -543,16 +627,29 @@ def _f(x: float) -> str:
     return f"{x:.3f}"
 
 
+def procs_suffix(procs: int) -> str:
+    """The name suffix of a system run on ``procs`` processes."""
+    return f" ({procs} procs)"
+
+
+def split_procs(name: str) -> tuple[str, str]:
+    """``"bastion-openvino-int8 (2 procs)"`` -> ``("bastion-openvino-int8", " (2 procs)")``."""
+    m = re.fullmatch(r"(.*?)( \(\d+ procs\))?", name)
+    assert m is not None  # the pattern matches every string
+    return m.group(1), m.group(2) or ""
+
+
 def raw_for(name: str, runs: dict[str, SystemRun]) -> SystemRun | None:
-    """The raw INT8 model run an engine is compared with (same backend, same model: the
-    ``--compare-models`` students have no raw run of their own)."""
-    if name.startswith("bastion-openvino") and name.removeprefix("bastion-openvino-int8") in (
+    """The raw INT8 model run an engine is compared with (same backend, same model, same
+    number of processes: the ``--compare-models`` students have no raw run of their own)."""
+    base, procs = split_procs(name)
+    if base.startswith("bastion-openvino") and base.removeprefix("bastion-openvino-int8") in (
         "",
         "-bf16",
     ):
-        return runs.get("raw-int8-openvino")
-    if name.startswith("bastion-onnx"):
-        return runs.get("raw-int8-onnx")
+        return runs.get(f"raw-int8-openvino{procs}")
+    if base.startswith("bastion-onnx"):
+        return runs.get(f"raw-int8-onnx{procs}")
     return None
 
 
@@ -640,7 +737,11 @@ def target_lines(
         _f(cat["macro_f1"]) if cat else "-",
         cat["macro_f1"] >= 0.90 if cat else None,
     )
-    engines = [r for n, r in runs.items() if n in ("bastion-onnx-int8", "bastion-openvino-int8")]
+    engines = [
+        r
+        for n, r in runs.items()
+        if split_procs(n)[0] in ("bastion-onnx-int8", "bastion-openvino-int8")
+    ]
     for eng in engines:
         label = eng.name.removeprefix("bastion-")
         if presidio and presidio.chars_per_s:
@@ -650,12 +751,14 @@ def target_lines(
             line("throughput vs Presidio", f"{label}: Presidio not run", None)
         raw = raw_for(eng.name, runs)
         backend = "openvino" if "openvino" in eng.name else "onnx"
-        if backend in paired:
+        multi = bool(split_procs(eng.name)[1])
+        if backend in paired and not multi:
             ratio = paired[backend]
             line("engine vs raw INT8 model time", f"{label}: {ratio:.2f}x (paired)", ratio <= 1.3)
         elif raw and raw.seconds:
             ratio = eng.seconds / raw.seconds
-            line("engine vs raw INT8 model time", f"{label}: {ratio:.2f}x", ratio <= 1.3)
+            how = " (best passes)" if multi else ""
+            line("engine vs raw INT8 model time", f"{label}: {ratio:.2f}x{how}", ratio <= 1.3)
         else:
             line("engine vs raw INT8 model time", f"{label}: raw model not run", None)
     if fp32 and fp32.metrics:
@@ -744,9 +847,25 @@ def render(
         "- `time / raw` = engine wall time over the raw INT8 model's `run(batch)` time (same "
         "backend) on the same texts, pre-tokenised and batched as the engine does (the model's "
         "own floor).",
+        *multi_proc_notes(runs),
         "",
     ]
     return "\n".join(out)
+
+
+def multi_proc_notes(runs: dict[str, SystemRun]) -> list[str]:
+    multi = [n for n in runs if split_procs(n)[1] and not n.startswith("presidio")]
+    if not multi:
+        return []
+    return [
+        f"- {', '.join(multi)}: the same harness as Presidio: spawned processes, each loading "
+        "its own engine or raw model with cores/processes model threads (OpenVINO CPU pinning "
+        "off, as `bastion detect --workers` runs), analysing an interleaved shard in chunks of "
+        "`--batch` sections; timed from a common start after load and warm-up to the end of "
+        "the last process. Their `time / raw` and engine-vs-raw target compare the "
+        "multi-process engine with the multi-process raw model: engine time over raw time "
+        "from each one's best pass (not paired chunk by chunk)."
+    ]
 
 
 def breakdown(
@@ -842,6 +961,9 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated systems to run (names as in the table, presidio for Presidio)",
     )
     parser.add_argument("--presidio-procs", type=int, default=2)
+    parser.add_argument(
+        "--procs", type=int, default=2, help="processes of the multi-process Bastion systems"
+    )
     parser.add_argument("--skip-presidio", action="store_true")
     parser.add_argument("--fp32", type=Path, default=None, help="FP32 ONNX model (default: search)")
     parser.add_argument(
@@ -856,8 +978,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--json", type=Path, default=None, help="also write all metrics as JSON")
     args = parser.parse_args(argv)
-    if args.n < 1 or args.repeat < 1:
-        parser.error("--n and --repeat must be >= 1")
+    if args.n < 1 or args.repeat < 1 or args.procs < 1:
+        parser.error("--n, --repeat and --procs must be >= 1")
 
     started = dt.datetime.now(dt.UTC)
     args.load_before = os.getloadavg()[0]
@@ -923,6 +1045,16 @@ def main(argv: list[str] | None = None) -> int:
             lambda: prepare_raw("raw-int8-openvino", "openvino", texts, "f32", args.batch),
         ),
     ]
+    for kind, system in (("engine", "bastion-openvino-int8"), ("raw", "raw-int8-openvino")):
+        multi = f"{system}{procs_suffix(args.procs)}"
+        factories.append(
+            (
+                multi,
+                functools.partial(
+                    prepare_sharded, multi, kind, "openvino", texts, args.batch, args.procs
+                ),
+            )
+        )
     if args.only:
         wanted = {w.strip() for w in args.only.split(",") if w.strip()}
         factories = [(n, f) for n, f in factories if n in wanted]
@@ -970,6 +1102,19 @@ def main(argv: list[str] | None = None) -> int:
             f"{run.name}: {run.sections_per_s:.1f} sections/s, {run.chars_per_s:,.0f} chars/s"
             + (f", F1 {run.metrics['strict']['f1']:.3f}" if run.metrics else ""),
             file=sys.stderr,
+        )
+
+    single = by_name.get("bastion-openvino-int8")
+    sharded = by_name.get(f"bastion-openvino-int8{procs_suffix(args.procs)}")
+    if single and sharded and single.predictions is not None and sharded.predictions is not None:
+        differ = sum(a != b for a, b in zip(single.predictions, sharded.predictions, strict=True))
+        notes.append(
+            f"{sharded.name} predictions: "
+            + (
+                f"identical to {single.name} on all {len(texts)} sections"
+                if not differ
+                else f"**differ** from {single.name} on {differ} of {len(texts)} sections"
+            )
         )
 
     paired: dict[str, float] = {}

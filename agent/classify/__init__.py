@@ -49,7 +49,8 @@ def load_model(
     """Load the verified INT8 section model for ``backend``.
 
     ``precision`` applies to OpenVINO only (``f32`` or ``bf16``); ``threads`` 0 lets the
-    runtime use every core.
+    runtime use every core, an explicit count is for one of several worker processes
+    (OpenVINO then does not pin threads to cores).
     """
     if backend not in BACKENDS:
         raise ModelError(f"unknown model backend {backend!r} (expected one of {BACKENDS})")

@@ -38,7 +38,12 @@ class OpenVinoRunner:
             "PERFORMANCE_HINT": "LATENCY",
         }
         if threads:
+            # An explicit thread count is what each of several worker processes asks for
+            # (``agent.detect.parallel``). With pinning on, every process pins its threads
+            # to the cores it picks, not knowing about the others, and they land on the same
+            # core: two 1-thread processes then share one core and throughput halves.
             config["INFERENCE_NUM_THREADS"] = str(threads)
+            config["ENABLE_CPU_PINNING"] = "NO"
         try:
             core = ov.Core()
             model = core.read_model(str(xml_path))

@@ -1,10 +1,12 @@
-"""``bastion detect --input IN.jsonl --output OUT.jsonl [--backend onnx|openvino]``.
+"""``bastion detect --input IN.jsonl --output OUT.jsonl [--backend onnx|openvino] [--workers N]``.
 
 Each input line ``{"id": str, "text": str}`` gives one output line, in order:
 ``{"id", "entities": [{"type", "start", "end", "score"}], "category",
 "category_scores", "redacted_text"}``. A bad line (not UTF-8, not JSON, no string id or
 text) gives ``{"id", "error"}`` (``id`` null when unknown) and the run goes on. Lines
 are analysed in batches; a progress bar shows on stderr only when it is a terminal.
+``--workers N`` analyses the batches on N processes (``agent.detect.parallel``); the
+output is the same, line for line.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from agent.detect.engine import DetectionEngine, load_engine
 from agent.detect.merge import redact_text
+from agent.detect.parallel import ParallelDetectionEngine
 from agent.domain import SectionAnalysis
 from bastion.errors import InvalidInput
 
@@ -89,34 +93,53 @@ def _lines(fh: IO[bytes]) -> Iterator[bytes]:
         yield raw.rstrip(b"\r\n")
 
 
-def run(engine: DetectionEngine, src: IO[bytes], dst: IO[str], total_bytes: int = 0) -> int:
+Engine = DetectionEngine | ParallelDetectionEngine
+
+
+def analyze_batches(
+    engine: Engine, batches: Iterable[list[str]]
+) -> Iterator[list[SectionAnalysis]]:
+    """One result list per batch, in order: on worker processes for the parallel engine,
+    here one batch after the other otherwise (an empty batch is not analysed)."""
+    if isinstance(engine, ParallelDetectionEngine):
+        return engine.analyze_batches(batches)
+    return (engine.analyze(texts) if texts else [] for texts in batches)
+
+
+def run(engine: Engine, src: IO[bytes], dst: IO[str], total_bytes: int = 0) -> int:
     """Process every line of ``src`` into ``dst``; returns the number of error records."""
     errors = 0
     progress = _progress(total_bytes)
-    pending: list[Parsed] = []
+    chunks: deque[list[Parsed]] = deque()  # read, not yet written (in order)
 
-    def flush() -> None:
-        texts = [p.text for p in pending if p.text is not None]
-        analyses = iter(engine.analyze(texts)) if texts else iter(())
-        for p in pending:
-            if p.text is None or p.id is None:
-                record: dict[str, Any] = {"id": p.id, "error": p.error}
-            else:
-                record = result_record(p.id, p.text, next(analyses))
-            dst.write(json.dumps(record, ensure_ascii=False) + "\n")
-        pending.clear()
-
-    with progress as bar:
-        task = bar.add_task("detect", total=total_bytes or None) if bar else None
+    def texts(bar: Any, task: Any) -> Iterator[list[str]]:
+        """The texts of each chunk of ``BATCH_LINES`` lines, as the engine reads them."""
+        nonlocal errors
+        pending: list[Parsed] = []
         for raw in _lines(src):
             parsed = parse_line(raw)
             errors += parsed.error is not None
             pending.append(parsed)
-            if len(pending) >= BATCH_LINES:
-                flush()
             if bar is not None and task is not None:
                 bar.advance(task, len(raw) + 1)
-        flush()
+            if len(pending) >= BATCH_LINES:
+                chunks.append(pending)
+                yield [p.text for p in pending if p.text is not None]
+                pending = []
+        if pending:
+            chunks.append(pending)
+            yield [p.text for p in pending if p.text is not None]
+
+    with progress as bar:
+        task = bar.add_task("detect", total=total_bytes or None) if bar else None
+        for results in analyze_batches(engine, texts(bar, task)):
+            analyses = iter(results)
+            for p in chunks.popleft():
+                if p.text is None or p.id is None:
+                    record: dict[str, Any] = {"id": p.id, "error": p.error}
+                else:
+                    record = result_record(p.id, p.text, next(analyses))
+                dst.write(json.dumps(record, ensure_ascii=False) + "\n")
     return errors
 
 
@@ -144,10 +167,18 @@ def _progress(total_bytes: int) -> Any:
 
 def handle(args: argparse.Namespace) -> int:
     src: Path = args.input
+    workers: int = args.workers
+    if workers < 1:
+        raise InvalidInput(f"--workers must be at least 1 (got {workers})")
     if not src.is_file():
         raise InvalidInput(f"input file {src} does not exist")
-    engine = load_engine(args.backend)
-    out: Path = args.output
+    if workers == 1:
+        return _detect(load_engine(args.backend), src, args.output)
+    with ParallelDetectionEngine(args.backend, workers=workers) as engine:
+        return _detect(engine, src, args.output)
+
+
+def _detect(engine: Engine, src: Path, out: Path) -> int:
     tmp = out.with_name(out.name + ".partial")
     try:
         with src.open("rb") as fin, tmp.open("w", encoding="utf-8") as fout:
@@ -171,4 +202,12 @@ def register(sub: Any) -> None:
     p.add_argument("--input", type=Path, required=True, help="JSONL, one {id, text} per line")
     p.add_argument("--output", type=Path, required=True, help="JSONL results, same order")
     p.add_argument("--backend", choices=("onnx", "openvino"), default="onnx")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="processes analysing batches in parallel, each with cores/N model threads "
+        "(default 1: in this process, the model on every core)",
+    )
     p.set_defaults(func=handle)

@@ -89,3 +89,38 @@ def test_detect_cli_missing_input_is_one_line_exit_2(
     assert code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "does not exist" in err
+
+
+def test_detect_cli_workers_give_the_same_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agent.detect import cli as detect_cli
+
+    monkeypatch.setattr(detect_cli, "BATCH_LINES", 3)  # several batches in flight at once
+    src = tmp_path / "in.jsonl"
+    _write_input(src)
+    more = [json.dumps({"id": f"x{i}", "text": f"{GOOD_1} ({i})"}).encode() for i in range(9)]
+    src.write_bytes(src.read_bytes() + b"\n".join(more) + b"\n")
+    outputs = []
+    for workers in ("1", "2"):
+        dst = tmp_path / f"out{workers}.jsonl"
+        args = ["detect", "--input", str(src), "--output", str(dst), "--backend", "openvino"]
+        assert main([*args, "--workers", workers]) == 0
+        assert "8 input line(s) rejected" in capsys.readouterr().err
+        outputs.append(dst.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0].splitlines()) == 20
+
+
+@pytest.mark.parametrize("workers", ["0", "-2"])
+def test_detect_cli_workers_below_one_is_one_line_exit_2(
+    tmp_path: Path, workers: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "hello"}\n')
+    dst = tmp_path / "out.jsonl"
+    code = main(["detect", "--input", str(src), "--output", str(dst), "--workers", workers])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--workers must be at least 1" in err
+    assert not dst.exists()

@@ -124,3 +124,48 @@ def test_shard_and_unshard_keep_input_order() -> None:
     results = [[[(0, 1, t)] for t in part] for part in parts]  # each text "finds" itself
     back = bench.unshard(results, len(texts))
     assert [spans[0][2] for spans in back] == texts
+
+
+def test_multi_process_engines_compare_with_the_multi_process_raw_model() -> None:
+    def run(name: str, seconds: float) -> bench.SystemRun:
+        return bench.SystemRun(name, None, seconds, 1000, 10)
+
+    runs = {
+        n: run(n, s)
+        for n, s in (
+            ("bastion-openvino-int8", 2.0),
+            ("raw-int8-openvino", 1.0),
+            ("bastion-openvino-int8 (2 procs)", 1.5),
+            ("raw-int8-openvino (2 procs)", 1.25),
+            ("presidio (2 procs)", 30.0),
+        )
+    }
+    assert bench.split_procs("raw-int8-openvino (2 procs)") == ("raw-int8-openvino", " (2 procs)")
+    assert bench.split_procs("bastion-onnx-int8") == ("bastion-onnx-int8", "")
+    assert bench.raw_for("bastion-openvino-int8", runs) is runs["raw-int8-openvino"]
+    multi = "bastion-openvino-int8 (2 procs)"
+    assert bench.raw_for(multi, runs) is runs["raw-int8-openvino (2 procs)"]
+    runs["bastion-openvino-int8"].metrics = {
+        "any": {"r": 1.0},
+        "leak": 0.0,
+        "strict": {"p": 1.0},
+    }
+    lines = bench.target_lines(runs, None, {"openvino": 1.1})
+    assert any("openvino-int8 (2 procs): 20.0x" in line for line in lines)
+    assert any("openvino-int8 (2 procs): 1.20x (best passes) | met" in line for line in lines)
+    assert any("openvino-int8: 1.10x (paired)" in line for line in lines)
+    runs["bastion-openvino-int8"].metrics = {}
+    row = bench.summary_table(runs, runs["presidio (2 procs)"]).split("\n")[4]
+    assert row.startswith(f"| {multi} |") and row.endswith("| 20.0x | 1.20x |")
+
+
+def test_benchmark_runs_the_two_process_engine_and_raw_model(tmp_path: Path) -> None:
+    out = tmp_path / "m.json"
+    only = "bastion-openvino-int8 (2 procs),raw-int8-openvino (2 procs)"
+    args = ["--n", "6", "--only", only, "--no-docs", "--repeat", "1", "--json", str(out)]
+    assert bench.main(args) == 0
+    result = json.loads(out.read_text())
+    assert set(result) == set(only.split(","))
+    assert result["bastion-openvino-int8 (2 procs)"]["metrics"]["strict"]["n_pred"] > 0
+    assert result["raw-int8-openvino (2 procs)"]["metrics"] == {}
+    assert all(r["sections_per_s"] > 0 for r in result.values())
