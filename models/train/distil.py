@@ -1,0 +1,92 @@
+"""Distillation: a smaller student learns the fine-tuned teacher's output distribution.
+
+The shipped student keeps 2 of MiniLM's layers with their feed-forward blocks pruned
+(``prune_ffn``). Trained on the hard labels alone it lost recall against the unpruned
+2-layer model; here it also matches the teacher's softened token and category
+distributions (Hinton et al.: temperature ``T``, loss scaled by ``T**2``), which carry
+what the teacher learned about near-misses (a surname that is also a word, an
+organisation named after a place).
+
+The teacher is a previous build's INT8 ONNX artifact (``bastion models build --ffn 1536
+--out DIR``, itself deterministic), run with ONNX Runtime on exactly the training windows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from agent.classify.decode import FloatArray
+from agent.classify.features import Batch, make_batch
+from models.train.data import Window
+
+TEMPERATURE = 2.0
+#: weight of the soft (teacher) loss next to the hard-label loss
+SOFT_WEIGHT = 1.0
+_TEACHER_BATCH = 32
+
+RunFn = Callable[[Batch], tuple[FloatArray, FloatArray]]
+
+
+def with_teacher(windows: Sequence[Window], run: RunFn) -> list[Window]:
+    """``windows`` with the teacher's logits attached (same order)."""
+    order = sorted(range(len(windows)), key=lambda i: (len(windows[i].ids), i))
+    out: list[Window | None] = [None] * len(windows)
+    for k in range(0, len(order), _TEACHER_BATCH):
+        idx = order[k : k + _TEACHER_BATCH]
+        batch = make_batch([(windows[i].ids, windows[i].cases) for i in idx])
+        tok, cat = run(batch)
+        for r, i in enumerate(idx):
+            n = len(windows[i].ids)
+            out[i] = dataclasses.replace(
+                windows[i],
+                teacher_tokens=np.ascontiguousarray(tok[r, 1 : n + 1], dtype=np.float32),
+                teacher_category=np.asarray(cat[r], dtype=np.float32),
+            )
+    return [w for w in out if w is not None]
+
+
+def teacher_tensors(batch: Sequence[Window], width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Padded teacher token logits ``[B, width, L]`` (zeros off the tokens) and category
+    logits ``[B, C]`` for a batch laid out as ``to_tensors`` lays it out."""
+    first = batch[0]
+    assert first.teacher_tokens is not None and first.teacher_category is not None
+    n_labels = first.teacher_tokens.shape[1]
+    tok = np.zeros((len(batch), width, n_labels), dtype=np.float32)
+    cat = np.stack([w.teacher_category for w in batch if w.teacher_category is not None])
+    for r, w in enumerate(batch):
+        assert w.teacher_tokens is not None
+        tok[r, 1 : len(w.ids) + 1] = w.teacher_tokens
+    return torch.from_numpy(tok), torch.from_numpy(cat)
+
+
+def soft_loss(
+    student_tok: torch.Tensor,
+    student_cat: torch.Tensor,
+    teacher_tok: torch.Tensor,
+    teacher_cat: torch.Tensor,
+    token_mask: torch.Tensor,
+    category_weight: float,
+) -> torch.Tensor:
+    """KL(teacher || student) at temperature ``TEMPERATURE`` over the real tokens, plus
+    the same for the category, weighted as the hard losses are."""
+    t = TEMPERATURE
+    kl_tok = F.kl_div(
+        F.log_softmax(student_tok / t, dim=-1),
+        F.log_softmax(teacher_tok / t, dim=-1),
+        log_target=True,
+        reduction="none",
+    ).sum(-1)
+    mask = token_mask.to(kl_tok.dtype)
+    tok = (kl_tok * mask).sum() / mask.sum().clamp(min=1.0)
+    cat = F.kl_div(
+        F.log_softmax(student_cat / t, dim=-1),
+        F.log_softmax(teacher_cat / t, dim=-1),
+        log_target=True,
+        reduction="batchmean",
+    )
+    return (tok + category_weight * cat) * t * t
