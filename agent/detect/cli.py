@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -96,16 +96,6 @@ def _lines(fh: IO[bytes]) -> Iterator[bytes]:
 Engine = DetectionEngine | ParallelDetectionEngine
 
 
-def analyze_batches(
-    engine: Engine, batches: Iterable[list[str]]
-) -> Iterator[list[SectionAnalysis]]:
-    """One result list per batch, in order: on worker processes for the parallel engine,
-    here one batch after the other otherwise (an empty batch is not analysed)."""
-    if isinstance(engine, ParallelDetectionEngine):
-        return engine.analyze_batches(batches)
-    return (engine.analyze(texts) if texts else [] for texts in batches)
-
-
 def run(engine: Engine, src: IO[bytes], dst: IO[str], total_bytes: int = 0) -> int:
     """Process every line of ``src`` into ``dst``; returns the number of error records."""
     errors = 0
@@ -132,7 +122,7 @@ def run(engine: Engine, src: IO[bytes], dst: IO[str], total_bytes: int = 0) -> i
 
     with progress as bar:
         task = bar.add_task("detect", total=total_bytes or None) if bar else None
-        for results in analyze_batches(engine, texts(bar, task)):
+        for results in engine.analyze_batches(texts(bar, task)):
             analyses = iter(results)
             for p in chunks.popleft():
                 if p.text is None or p.id is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -55,6 +55,11 @@ class DetectionEngine:
                 )
             )
         return out
+
+    def analyze_batches(self, batches: Iterable[Sequence[str]]) -> Iterator[list[SectionAnalysis]]:
+        """``analyze`` of each batch, in order (``ParallelDetectionEngine`` streams the
+        same batches over worker processes)."""
+        return (self.analyze(texts) if texts else [] for texts in batches)
 
 
 def load_engine(
