@@ -573,13 +573,6 @@ def prepare_presidio(texts: Sequence[str], procs: int) -> Pass:
     return lambda: presidio_run(texts, procs)
 
 
-def threads_per_proc(procs: int) -> int:
-    """What ``bastion detect --workers`` gives each worker: the cores shared out."""
-    from agent.detect.parallel import usable_cores
-
-    return max(1, usable_cores() // procs)
-
-
 def _engine_shard(
     backend: str, precision: str, batch: int, threads: int, texts: list[str]
 ) -> Callable[[], list[ShardResult]]:
@@ -613,9 +606,11 @@ def prepare_sharded(
     name: str, kind: str, backend: str, texts: Sequence[str], batch: int, procs: int
 ) -> Pass:
     """The engine (``kind`` "engine") or the raw INT8 model ("raw") on ``procs`` processes,
-    ``threads_per_proc`` model threads each."""
+    as many model threads each as ``bastion detect --workers`` gives a worker."""
+    from agent.detect.parallel import threads_per_worker
+
     target = _engine_shard if kind == "engine" else _raw_shard
-    setup = functools.partial(target, backend, "f32", batch, threads_per_proc(procs))
+    setup = functools.partial(target, backend, "f32", batch, threads_per_worker(procs))
     return lambda: sharded_run(name, setup, texts, procs)
 
 

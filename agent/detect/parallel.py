@@ -139,6 +139,11 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """Model threads for each of ``workers`` processes: the cores shared out, at least one."""
+    return max(1, (cores or usable_cores()) // workers)
+
+
 class ParallelDetectionEngine:
     """``DetectionEngine`` over ``workers`` processes, each with ``cores // workers`` model
     threads (at least one). Workers start and load the model at construction, so a
@@ -156,7 +161,7 @@ class ParallelDetectionEngine:
         if workers < 1:
             raise ValueError("workers must be >= 1")
         self.workers = workers
-        threads = max(1, (cores or usable_cores()) // workers)
+        threads = threads_per_worker(workers, cores)
         ctx = mp.get_context("spawn")
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
