@@ -276,6 +276,16 @@ def _entity_spans(entities: Sequence[Any]) -> list[Span]:
     return [(int(e.start), int(e.end), str(getattr(e.type, "value", e.type))) for e in entities]
 
 
+def in_chunks(
+    analyze: Callable[[Sequence[str]], list[Prediction]], texts: Sequence[str], batch: int
+) -> list[Prediction]:
+    """``analyze`` over ``texts`` in calls of ``batch`` sections (as the CLI batches)."""
+    preds: list[Prediction] = []
+    for i in range(0, len(texts), batch):
+        preds.extend(analyze(texts[i : i + batch]))
+    return preds
+
+
 def timed_pass(
     name: str,
     texts: Sequence[str],
@@ -286,10 +296,8 @@ def timed_pass(
     analyze(texts[: min(8, len(texts))])  # lazy init, first-call allocations
 
     def one_pass() -> SystemRun:
-        preds: list[Prediction] = []
         t0 = time.perf_counter()
-        for i in range(0, len(texts), batch):
-            preds.extend(analyze(texts[i : i + batch]))
+        preds = in_chunks(analyze, texts, batch)
         seconds = time.perf_counter() - t0
         if len(preds) != len(texts):
             raise RuntimeError(f"{name} returned {len(preds)} results for {len(texts)} texts")
@@ -582,10 +590,7 @@ def _engine_shard(
     analyze(texts[: min(8, len(texts))])  # warm-up, as in ``timed_pass``
 
     def work() -> list[ShardResult]:
-        preds: list[Prediction] = []
-        for i in range(0, len(texts), batch):
-            preds.extend(analyze(texts[i : i + batch]))
-        return [(p.spans, p.category) for p in preds]
+        return [(p.spans, p.category) for p in in_chunks(analyze, texts, batch)]
 
     return work
 
