@@ -14,22 +14,21 @@ The teacher is a previous build's INT8 ONNX artifact (``bastion models build --f
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
 from agent.classify.decode import FloatArray
-from agent.classify.features import Batch, make_batch
+from agent.classify.features import make_batch
+from agent.classify.runner import RunFn
 from models.train.data import Window
 
 TEMPERATURE = 2.0
 #: weight of the soft (teacher) loss next to the hard-label loss
 SOFT_WEIGHT = 1.0
 _TEACHER_BATCH = 32
-
-RunFn = Callable[[Batch], tuple[FloatArray, FloatArray]]
 
 
 def with_teacher(windows: Sequence[Window], run: RunFn) -> list[Window]:
@@ -53,15 +52,17 @@ def with_teacher(windows: Sequence[Window], run: RunFn) -> list[Window]:
 def teacher_tensors(batch: Sequence[Window], width: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Padded teacher token logits ``[B, width, L]`` (zeros off the tokens) and category
     logits ``[B, C]`` for a batch laid out as ``to_tensors`` lays it out."""
-    first = batch[0]
-    assert first.teacher_tokens is not None and first.teacher_category is not None
-    n_labels = first.teacher_tokens.shape[1]
-    tok = np.zeros((len(batch), width, n_labels), dtype=np.float32)
-    cat = np.stack([w.teacher_category for w in batch if w.teacher_category is not None])
-    for r, w in enumerate(batch):
-        assert w.teacher_tokens is not None
-        tok[r, 1 : len(w.ids) + 1] = w.teacher_tokens
-    return torch.from_numpy(tok), torch.from_numpy(cat)
+    tokens: list[FloatArray] = []
+    categories: list[FloatArray] = []
+    for w in batch:
+        if w.teacher_tokens is None or w.teacher_category is None:
+            raise ValueError("every window of a distilled batch needs the teacher's logits")
+        tokens.append(w.teacher_tokens)
+        categories.append(w.teacher_category)
+    tok = np.zeros((len(batch), width, tokens[0].shape[1]), dtype=np.float32)
+    for r, t in enumerate(tokens):
+        tok[r, 1 : len(t) + 1] = t
+    return torch.from_numpy(tok), torch.from_numpy(np.stack(categories))
 
 
 def soft_loss(

@@ -8,8 +8,8 @@ The encoder is uncased, so a small *case embedding* (``agent.classify.features``
 added to the word embeddings; it starts at zero, so training begins from the pretrained
 encoder exactly. A student keeps only some of the six pretrained layers, and may keep
 only the most important neurons of each layer's feed-forward block (``prune_ffn``): the
-FFN holds two thirds of a layer's multiply-adds, so halving it makes inference about a
-quarter cheaper; fine-tuning then recovers what the cut neurons carried.
+FFN holds two thirds of a layer's multiply-adds; keeping 512 of 1,536 made the raw
+OpenVINO model ~1.55x faster, and fine-tuning recovers what the cut neurons carried.
 """
 
 from __future__ import annotations
