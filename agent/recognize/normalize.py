@@ -100,7 +100,10 @@ def _line_break_edit(text: str, newline: int) -> tuple[int, int] | None:
     return None
 
 
-_TOKEN_CHARS = re.compile(r"[^\s]*")
+#: characters of one token for the join test: not a space, not a field separator (a CSV
+#: row is one run of non-spaces; its last field, not the whole row, meets the next line)
+_TOKEN_CHARS = re.compile(r"[^\s,;|]*")
+_FIELD_SEPARATORS = ",;|"
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,10 +244,11 @@ def _token_looks_like_identifier(text: str, start: int, end: int) -> bool:
 
     Wrapped prose (``well-\\nknown``, ``the\\nquick``) is not worth a second scan; tokens
     with a digit (``1234\\n5698``, ``Admi\\nn169``), an ``@`` or ``_``, or a long run of
-    characters (a token) are.
+    characters (a token) are. A token ends at a space or a field separator: in a table
+    pasted as CSV, ``...,4517315473752848,Corneno\\nO. Emo,...`` meets at two names.
     """
     left = start
-    while left > 0 and not text[left - 1].isspace():
+    while left > 0 and not text[left - 1].isspace() and text[left - 1] not in _FIELD_SEPARATORS:
         left -= 1
     right_match = _TOKEN_CHARS.match(text, end)
     right = right_match.end() if right_match else end

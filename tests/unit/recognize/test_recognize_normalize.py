@@ -77,6 +77,16 @@ def test_wrapped_prose_is_not_joined() -> None:
     assert join_lines(normalize("a well-\nknown fact\nabout the\nworld")) is None
 
 
+def test_csv_rows_meet_at_their_last_and_first_field() -> None:
+    # each row is one run of non-spaces with digits in it; the break is between two names
+    rows = "Ludovica Vitturi,NL62 LQJM 5211 7167 87,4517315473752848,Corneno\nO. Emo,BE1793\n"
+    assert join_lines(normalize(rows)) is None
+    # an identifier broken inside a field is still joined
+    broken = "Jane Roe,4111 1111 1111\n1111,Leeds"
+    joined = join_lines(normalize(broken))
+    assert joined is not None and "4111 1111 11111111" in joined.text
+
+
 def test_joining_composes_with_character_normalisation() -> None:
     original = "card ４１１１ １１１１ １１１１\n１１１１ ok"
     joined = join_lines(normalize(original))
