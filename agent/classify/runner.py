@@ -4,11 +4,17 @@ A backend only supplies ``run(batch) -> (token_logits, category_logits)``. Texts
 tokenized once, cut into overlapping windows, the windows of all texts are sorted by
 length and batched under a token budget (little padding), and the outputs are stitched
 back per text.
+
+When a call needs several model batches, they run one after another on a thread of the
+model's own, and each text is decoded as soon as its last window is back: the runtimes
+release the GIL, so decoding (Python) overlaps the next batch's inference instead of
+waiting for the last one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 import numpy as np
 from tokenizers import Tokenizer
@@ -43,40 +49,75 @@ class WindowedModel:
         self._tokenizer = tokenizer
         self._labels = labels
         self._run = run
+        self._inference_thread = ThreadPoolExecutor(1, thread_name_prefix="bastion-model")
         try:
             self._categories = [Category(c) for c in labels.categories]
         except ValueError as exc:
             raise ModelError("label map names an unknown category") from exc
 
     def infer(self, texts: Sequence[str]) -> list[ModelResult]:
+        results: list[ModelResult | None] = [None] * len(texts)
+        for i, result in self.infer_each(texts):
+            results[i] = result
+        done = [r for r in results if r is not None]
+        if len(done) != len(texts):
+            raise ModelError("a text got no model result")
+        return done
+
+    def infer_each(self, texts: Sequence[str]) -> Iterator[tuple[int, ModelResult]]:
         try:
-            return self._infer(texts)
+            yield from self._infer_each(texts)
         except ModelError:
             raise
         except Exception as exc:  # fail closed, without echoing any text
             raise ModelError(f"model inference failed ({type(exc).__name__})") from exc
 
-    def _infer(self, texts: Sequence[str]) -> list[ModelResult]:
+    def _infer_each(self, texts: Sequence[str]) -> Iterator[tuple[int, ModelResult]]:
         encoded = encode_many(self._tokenizer, texts)
+        plan = batches(encoded, self._labels)
         n_labels = len(self._labels.token_labels)
         probs = [np.zeros((len(e), n_labels), dtype=np.float32) for e in encoded]
         counts = [np.zeros(len(e), dtype=np.float32) for e in encoded]
         cat_sum = np.zeros((len(texts), len(self._categories)), dtype=np.float32)
         cat_n = np.zeros(len(texts), dtype=np.float32)
-        for group, batch in batches(encoded, self._labels):
-            tok_logits, cat_logits = self._run(batch)
+        windows_left = [0] * len(texts)
+        for group, _ in plan:
+            for i, _, _ in group:
+                windows_left[i] += 1
+        for group, (tok_logits, cat_logits) in self._outputs(plan):
             tok_probs = softmax(tok_logits.astype(np.float32))
             for r, (i, a, b) in enumerate(group):
                 probs[i][a:b] += tok_probs[r, 1 : b - a + 1]
                 counts[i][a:b] += 1.0
                 cat_sum[i] += cat_logits[r]
                 cat_n[i] += 1.0
-        results: list[ModelResult] = []
-        for i, text in enumerate(texts):
-            token_probs = (probs[i] / np.maximum(counts[i], 1.0)[:, None]).astype(np.float32)
-            cat_probs = softmax(cat_sum[i] / max(cat_n[i], 1.0))
-            results.append(self._result(text, encoded[i], token_probs, cat_probs))
-        return results
+                windows_left[i] -= 1
+                if windows_left[i] == 0:
+                    token_probs = (probs[i] / np.maximum(counts[i], 1.0)[:, None]).astype(
+                        np.float32
+                    )
+                    cat_probs = softmax(cat_sum[i] / max(cat_n[i], 1.0))
+                    yield i, self._result(texts[i], encoded[i], token_probs, cat_probs)
+
+    def _outputs(
+        self, plan: list[tuple[list[Window], Batch]]
+    ) -> Iterator[tuple[list[Window], tuple[FloatArray, FloatArray]]]:
+        """Each group with its model outputs, in plan order; with several batches, the
+        next one is already running while the caller stitches and decodes this one."""
+        if len(plan) == 1:
+            group, batch = plan[0]
+            yield group, self._run(batch)
+            return
+        pending: list[Future[tuple[FloatArray, FloatArray]]] = [
+            self._inference_thread.submit(self._run, batch) for _, batch in plan
+        ]
+        try:
+            for (group, _), future in zip(plan, pending, strict=True):
+                yield group, future.result()
+        finally:  # on an error (or an abandoned generator) no batch outlives the call
+            for future in pending:
+                future.cancel()
+            wait(pending)
 
     def _result(
         self, text: str, enc: Encoded, token_probs: FloatArray, cat_probs: FloatArray

@@ -57,10 +57,22 @@ def test_engine_merges_model_and_pattern_findings(model: SectionModel) -> None:
     assert engine.model_versions == [model.version]
 
 
-def test_engine_fails_closed_when_a_recognizer_fails(model: SectionModel) -> None:
-    engine = DetectionEngine(model, Broken())
+@pytest.mark.parametrize("concurrent", [True, False])
+def test_engine_fails_closed_when_a_recognizer_fails(model: SectionModel, concurrent: bool) -> None:
+    engine = DetectionEngine(model, Broken(), concurrent_patterns=concurrent)
     with pytest.raises(ModelError, match="RuntimeError"):
         engine.analyze([TEXT])
+    with pytest.raises(ModelError, match="RuntimeError"):
+        engine.analyze([TEXT] * 80)  # several model batches
+
+
+def test_concurrent_and_serial_patterns_give_the_same_analyses(model: SectionModel) -> None:
+    from agent.recognize import PatternEngine
+
+    texts = [TEXT, "", "Ring Jan de Vries on +31 6 1234 5678.", TEXT * 30] * 20
+    concurrent = DetectionEngine(model, PatternEngine.default(), concurrent_patterns=True)
+    serial = DetectionEngine(model, PatternEngine.default(), concurrent_patterns=False)
+    assert concurrent.analyze(texts) == serial.analyze(texts)
 
 
 def test_load_engine_with_the_default_pattern_engine() -> None:
