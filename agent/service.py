@@ -390,10 +390,7 @@ def build_pipeline(config: AgentConfig, clock: Callable[[], float] = time.time) 
     from agent.recognize import PatternEngine
     from agent.vault import Vault
 
-    # latency over batch throughput: see DetectionEngine on concurrent_patterns
-    engine = load_engine(
-        backend=config.backend, models_dir=config.models_dir, concurrent_patterns=False
-    )
+    engine = load_engine(backend=config.backend, models_dir=config.models_dir)
     if config.policy_bundle is not None:
         from agent.policy.bundle import load_bundle
 

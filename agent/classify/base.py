@@ -7,7 +7,7 @@ so a missing wheel disables a backend with a clear message instead of crashing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,8 +28,9 @@ class SectionModel(Protocol):
         """One result per text, same order. Raises ``ModelError`` on failure."""
         ...
 
-    def infer_each(self, texts: Sequence[str]) -> Iterator[tuple[int, ModelResult]]:
+    def infer_each(self, texts: Sequence[str]) -> Generator[tuple[int, ModelResult], None, None]:
         """``(index, result)`` for every text, each as soon as it is ready (in no fixed
         order), so that a caller's own work on one text overlaps the model's on the
-        next. Raises ``ModelError`` on failure, possibly after some results."""
+        next. Raises ``ModelError`` on failure, possibly after some results; ``close()``
+        stops the model's remaining work for the call."""
         ...

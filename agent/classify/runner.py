@@ -13,8 +13,9 @@ waiting for the last one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import closing
 
 import numpy as np
 from tokenizers import Tokenizer
@@ -64,7 +65,7 @@ class WindowedModel:
             raise ModelError("a text got no model result")
         return done
 
-    def infer_each(self, texts: Sequence[str]) -> Iterator[tuple[int, ModelResult]]:
+    def infer_each(self, texts: Sequence[str]) -> Generator[tuple[int, ModelResult], None, None]:
         try:
             yield from self._infer_each(texts)
         except ModelError:
@@ -72,7 +73,7 @@ class WindowedModel:
         except Exception as exc:  # fail closed, without echoing any text
             raise ModelError(f"model inference failed ({type(exc).__name__})") from exc
 
-    def _infer_each(self, texts: Sequence[str]) -> Iterator[tuple[int, ModelResult]]:
+    def _infer_each(self, texts: Sequence[str]) -> Generator[tuple[int, ModelResult], None, None]:
         encoded = encode_many(self._tokenizer, texts)
         plan = batches(encoded, self._labels)
         n_labels = len(self._labels.token_labels)
@@ -84,24 +85,25 @@ class WindowedModel:
         for group, _ in plan:
             for i, _, _ in group:
                 windows_left[i] += 1
-        for group, (tok_logits, cat_logits) in self._outputs(plan):
-            tok_probs = softmax(tok_logits.astype(np.float32))
-            for r, (i, a, b) in enumerate(group):
-                probs[i][a:b] += tok_probs[r, 1 : b - a + 1]
-                counts[i][a:b] += 1.0
-                cat_sum[i] += cat_logits[r]
-                cat_n[i] += 1.0
-                windows_left[i] -= 1
-                if windows_left[i] == 0:
-                    token_probs = (probs[i] / np.maximum(counts[i], 1.0)[:, None]).astype(
-                        np.float32
-                    )
-                    cat_probs = softmax(cat_sum[i] / max(cat_n[i], 1.0))
-                    yield i, self._result(texts[i], encoded[i], token_probs, cat_probs)
+        with closing(self._outputs(plan)) as outputs:
+            for group, (tok_logits, cat_logits) in outputs:
+                tok_probs = softmax(tok_logits.astype(np.float32))
+                for r, (i, a, b) in enumerate(group):
+                    probs[i][a:b] += tok_probs[r, 1 : b - a + 1]
+                    counts[i][a:b] += 1.0
+                    cat_sum[i] += cat_logits[r]
+                    cat_n[i] += 1.0
+                    windows_left[i] -= 1
+                    if windows_left[i] == 0:
+                        token_probs = (probs[i] / np.maximum(counts[i], 1.0)[:, None]).astype(
+                            np.float32
+                        )
+                        cat_probs = softmax(cat_sum[i] / max(cat_n[i], 1.0))
+                        yield i, self._result(texts[i], encoded[i], token_probs, cat_probs)
 
     def _outputs(
         self, plan: list[tuple[list[Window], Batch]]
-    ) -> Iterator[tuple[list[Window], tuple[FloatArray, FloatArray]]]:
+    ) -> Generator[tuple[list[Window], tuple[FloatArray, FloatArray]], None, None]:
         """Each group with its model outputs, in plan order; with several batches, the
         next one is already running while the caller stitches and decodes this one."""
         if len(plan) == 1:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import closing
 from pathlib import Path
 from typing import Protocol
 
@@ -26,25 +26,16 @@ class DetectionEngine:
     Any failure of the model or of a recognizer raises ``ModelError``: callers must
     treat the section as unscanned and keep it local.
 
-    ``concurrent_patterns`` (batch throughput) runs the pattern recognizers on a thread of
-    their own while the model runs: both runtimes release the GIL during inference, and
-    the recognizers' Python fills the gaps of the runtime's threads instead of following
-    the model. Off (latency), they run on the caller's thread as the model's results
-    come in. Measured on 2 cores: the batch pass of the detection benchmark is ~5-10%
-    shorter with it on, but the agent's one-caller latency is ~10% worse (its event loop
-    then competes with two busy threads), so the agent turns it off.
+    The pattern recognizers run when the model's first results come in: when a call needs
+    several model batches, the rest are then running on the model's thread, so the
+    recognizers, decoding and merging overlap inference. (A thread of their own from the
+    start measured no better on the batch benchmark and ~10% worse for the agent's single
+    requests, whose event loop then competed with two busy threads.)
     """
 
-    def __init__(
-        self, model: SectionModel, patterns: PatternAnalyzer, *, concurrent_patterns: bool = True
-    ) -> None:
+    def __init__(self, model: SectionModel, patterns: PatternAnalyzer) -> None:
         self._model = model
         self._patterns = patterns
-        self._pattern_thread = (
-            ThreadPoolExecutor(1, thread_name_prefix="bastion-patterns")
-            if concurrent_patterns
-            else None
-        )
 
     @property
     def model_versions(self) -> list[str]:
@@ -52,21 +43,15 @@ class DetectionEngine:
 
     def analyze(self, texts: Sequence[str]) -> list[SectionAnalysis]:
         texts = list(texts)
-        pending: Future[list[list[Entity]]] | None = None
-        if self._pattern_thread is not None and texts:
-            pending = self._pattern_thread.submit(self._find_patterns, texts)
         out: list[SectionAnalysis | None] = [None] * len(texts)
         patterns: list[list[Entity]] | None = None
-        try:
-            # each text is merged as soon as the model has it, while the model goes on
-            for i, res in self._model.infer_each(texts):
+        # each text is merged as soon as the model has it, while the model goes on; on
+        # any failure, closing stops the model's remaining batches for this call
+        with closing(self._model.infer_each(texts)) as results:
+            for i, res in results:
                 if patterns is None:
-                    patterns = pending.result() if pending else self._find_patterns(texts)
+                    patterns = self._find_patterns(texts)
                 out[i] = self._analysis(texts[i], res, patterns[i])
-        except BaseException:
-            if pending is not None:  # nothing of this call may outlive it
-                wait([pending])
-            raise
         done = [a for a in out if a is not None]
         if len(done) != len(texts):
             raise ModelError("model returned a wrong number of results")
@@ -100,10 +85,9 @@ def load_engine(
     *,
     precision: str = "f32",
     threads: int = 0,
-    concurrent_patterns: bool = True,
 ) -> DetectionEngine:
     """The verified INT8 model of ``backend`` plus ``PatternEngine.default()``."""
     from agent.recognize import PatternEngine
 
     model = load_model(backend, models_dir, precision=precision, threads=threads)
-    return DetectionEngine(model, PatternEngine.default(), concurrent_patterns=concurrent_patterns)
+    return DetectionEngine(model, PatternEngine.default())

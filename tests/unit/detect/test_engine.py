@@ -57,22 +57,26 @@ def test_engine_merges_model_and_pattern_findings(model: SectionModel) -> None:
     assert engine.model_versions == [model.version]
 
 
-@pytest.mark.parametrize("concurrent", [True, False])
-def test_engine_fails_closed_when_a_recognizer_fails(model: SectionModel, concurrent: bool) -> None:
-    engine = DetectionEngine(model, Broken(), concurrent_patterns=concurrent)
+def test_engine_fails_closed_when_a_recognizer_fails(model: SectionModel) -> None:
+    engine = DetectionEngine(model, Broken())
     with pytest.raises(ModelError, match="RuntimeError"):
         engine.analyze([TEXT])
     with pytest.raises(ModelError, match="RuntimeError"):
-        engine.analyze([TEXT] * 80)  # several model batches
+        engine.analyze([TEXT] * 80)  # several model batches, still running on the model thread
+    [res] = engine.analyze([]) or [None]  # and the engine is usable afterwards
+    assert res is None
 
 
-def test_concurrent_and_serial_patterns_give_the_same_analyses(model: SectionModel) -> None:
+def test_batched_analyses_are_those_of_one_text_at_a_time(model: SectionModel) -> None:
     from agent.recognize import PatternEngine
 
+    engine = DetectionEngine(model, PatternEngine.default())
     texts = [TEXT, "", "Ring Jan de Vries on +31 6 1234 5678.", TEXT * 30] * 20
-    concurrent = DetectionEngine(model, PatternEngine.default(), concurrent_patterns=True)
-    serial = DetectionEngine(model, PatternEngine.default(), concurrent_patterns=False)
-    assert concurrent.analyze(texts) == serial.analyze(texts)
+    together = engine.analyze(texts)
+    for i in range(4):
+        [alone] = engine.analyze([texts[i]])
+        assert together[i].entities == alone.entities
+        assert together[i].category == alone.category
 
 
 def test_load_engine_with_the_default_pattern_engine() -> None:
