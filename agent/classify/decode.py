@@ -134,14 +134,19 @@ def decode_entities(
     token_probs: FloatArray,
     labels: Sequence[str],
     threshold: float = 0.5,
+    extend_threshold: float | None = None,
 ) -> list[Entity]:
     """Spans from per-token label probabilities ``[n_tokens, n_labels]``.
 
-    A token is inside an entity when ``1 - P(O) >= threshold``; its type is the type with
-    the most ``B-`` + ``I-`` mass. It continues the previous token's span when it follows
-    it directly, either leans ``I-`` (summed over types) or is glued to it (a subword), and
-    has the span's type, or both types are kinds of name (person, organisation, place); a
-    missing ``B-`` is not a reason to drop a name. A span of names is typed once, by the
+    A token is inside an entity when ``1 - P(O) >= extend_threshold``, and an entity is
+    kept when at least one of its tokens reaches ``threshold`` (hysteresis, as in edge
+    detection: a confident token starts a name, weaker neighbours complete it, so that
+    "Govoni, Morena" is one name, not two halves); ``extend_threshold`` defaults to
+    ``threshold``. A token's type is the type with the most ``B-`` + ``I-`` mass. It
+    continues the previous token's span when it follows it directly, either leans ``I-``
+    (summed over types) or is glued to it (a subword), and has the span's type, or both
+    types are kinds of name (person, organisation, place); a missing ``B-`` is not a
+    reason to drop a name. A span of names is typed once, by the
     most mass over all its tokens: a name whose tokens disagree ("Romana" person,
     "Cafarchia" organisation) stays one entity instead of two half-spans of two types.
     Other types never join: a name beside its e-mail address stays a separate name.
@@ -153,12 +158,13 @@ def decode_entities(
     i_mass = token_probs[:, i_cols]
     mass = b_mass + i_mass
     inside = 1.0 - token_probs[:, labels.index("O")]
+    low = threshold if extend_threshold is None else min(extend_threshold, threshold)
     best = mass.argmax(axis=1)
     is_b = b_mass.sum(axis=1) >= i_mass.sum(axis=1)
     names = [types.index(t) for t in NAME_TYPES if t in types]
     spans: list[tuple[int, int, int, int]] = []  # [start, end, first token, end token)
     prev_token = -2
-    for t in np.nonzero(inside >= threshold)[0].tolist():
+    for t in np.nonzero(inside >= low)[0].tolist():
         start, end = int(enc.starts[t]), int(enc.ends[t])
         continues = (
             prev_token == t - 1
@@ -172,6 +178,8 @@ def decode_entities(
         prev_token = t
     entities: list[Entity] = []
     for start, end, first, stop in spans:
+        if low < threshold and inside[first:stop].max() < threshold:
+            continue  # only weak tokens: no entity
         totals = mass[first:stop].sum(axis=0)
         k = int(totals.argmax())
         etype = EntityType(types[k])

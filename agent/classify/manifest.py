@@ -51,6 +51,13 @@ class LabelMap:
     window_overlap: int
     threshold: float
     case_features: bool = True  # False: the model was trained without case ids
+    #: a token next to an entity extends it from this score on (hysteresis); an entity
+    #: still needs one token at ``threshold``. ``None``: the same as ``threshold``
+    extend_threshold: float | None = None
+
+    @property
+    def extend_at(self) -> float:
+        return self.threshold if self.extend_threshold is None else self.extend_threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +94,9 @@ class Manifest:
                 window_overlap=int(obj["window_overlap"]),
                 threshold=float(obj["threshold"]),
                 case_features=bool(obj.get("case_features", True)),
+                extend_threshold=(
+                    float(obj["extend_threshold"]) if "extend_threshold" in obj else None
+                ),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"label map {LABELS_NAME} is invalid ({type(exc).__name__})") from exc

@@ -125,7 +125,12 @@ class WindowedModel:
         self, text: str, enc: Encoded, token_probs: FloatArray, cat_probs: FloatArray
     ) -> ModelResult:
         entities = decode_entities(
-            text, enc, token_probs, self._labels.token_labels, self._labels.threshold
+            text,
+            enc,
+            token_probs,
+            self._labels.token_labels,
+            self._labels.threshold,
+            self._labels.extend_at,
         )
         scores = {c: float(cat_probs[k]) for k, c in enumerate(self._categories)}
         return ModelResult(category_scores=scores, entities=tuple(entities))

@@ -124,3 +124,35 @@ def test_span_starting_at_punctuation_does_not_swallow_the_previous_word() -> No
     enc = _enc(text, [(0, 8), (8, 9), (10, 16)])
     ents = decode_entities(text, enc, _probs(["O", "B-LOCATION", "I-LOCATION"]), LABELS)
     assert [text[e.start : e.end] for e in ents] == ["Dublin"]
+
+
+def _weak(probs: np.ndarray, row: int, label: str, inside: float) -> None:
+    """Make token ``row`` lean ``label`` with ``1 - P(O) = inside``."""
+    probs[row, :] = (1.0 - inside) / 10
+    probs[row, LABELS.index("O")] = 1.0 - inside
+    probs[row, LABELS.index(label)] = inside - (1.0 - inside) / 10 * (len(LABELS) - 2)
+
+
+def test_a_weak_token_between_confident_ones_extends_the_name() -> None:
+    text = "Name: Govoni, Morena    Hosp No"
+    pieces = [(0, 4), (4, 5), (6, 12), (12, 13), (14, 20), (24, 28), (29, 31)]
+    enc = _enc(text, pieces)
+    probs = _probs(["O", "O", "B-PERSON", "I-PERSON", "I-PERSON", "O", "O"])
+    _weak(probs, 3, "I-PERSON", 0.4)  # the comma: not confident on its own
+    two = decode_entities(text, enc, probs, LABELS, threshold=0.8)
+    assert [text[e.start : e.end] for e in two] == ["Govoni", "Morena"]
+    one = decode_entities(text, enc, probs, LABELS, threshold=0.8, extend_threshold=0.2)
+    assert [text[e.start : e.end] for e in one] == ["Govoni, Morena"]
+    # below the extension threshold nothing changes
+    assert decode_entities(text, enc, probs, LABELS, threshold=0.8, extend_threshold=0.5) == two
+
+
+def test_weak_tokens_alone_make_no_entity() -> None:
+    text = "the renegotiate clause"
+    enc = _enc(text, [(0, 3), (4, 15), (16, 22)])
+    probs = _probs(["O", "O", "O"])
+    _weak(probs, 1, "B-PERSON", 0.7)
+    assert decode_entities(text, enc, probs, LABELS, threshold=0.8, extend_threshold=0.2) == []
+    _weak(probs, 1, "B-PERSON", 0.85)
+    [ent] = decode_entities(text, enc, probs, LABELS, threshold=0.8, extend_threshold=0.2)
+    assert text[ent.start : ent.end] == "renegotiate"
