@@ -10,6 +10,7 @@ from typing import Protocol
 from agent.classify import load_model
 from agent.classify.base import ModelResult, SectionModel
 from agent.detect.merge import merge
+from agent.detect.propagate import propagate
 from agent.domain import Category, Entity, SectionAnalysis
 from bastion.errors import ModelError
 
@@ -63,7 +64,7 @@ class DetectionEngine:
         return SectionAnalysis(
             category=Category(category),
             category_scores=scores,
-            entities=tuple(merge(text, res.entities, found)),
+            entities=tuple(propagate(text, merge(text, res.entities, found))),
             model_version=self._model.version,
         )
 

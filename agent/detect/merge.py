@@ -19,6 +19,8 @@ letting the model's guesses on structured identifiers ruin precision:
   ("19h55") or made only of function words ("He", "Sie uns", "fue") is dropped: the
   list (``function_words.txt``) excludes every word that occurs in a name or place the
   generator knows, so no name is lost to it;
+* a model-only person name of one lower-case word needs a score of 0.85
+  (``LOWERCASE_NAME_MIN_SCORE``);
 * a model-only e-mail address with no at-sign in any form ("@", "[at]", "(at)", " at ")
   is a name the model read as a mailbox (IRC nicks: ``<jane doe>``): it is kept, as a
   PERSON, so it is still redacted.
@@ -116,6 +118,12 @@ MODEL_MIN_SCORE: Mapping[EntityType, float] = {
     EntityType.SECRET: 0.8,
 }
 
+#: minimum model score for a model-only person name that is one lower-case word: the
+#: weakest evidence of a name, and where the model's guesses on domain words fall
+#: ("renegotiate", "carcinoma"); a real one is usually also written elsewhere in the
+#: section with capitals, and ``agent.detect.propagate`` then covers this mention too
+LOWERCASE_NAME_MIN_SCORE = 0.85
+
 #: types whose boundaries the model learns best (names, places): same-type overlaps
 #: with a pattern finding take the union; for all other types the pattern span wins
 MODEL_BOUNDARY_TYPES: frozenset[EntityType] = frozenset(
@@ -142,9 +150,16 @@ def _retyped(text: str, ent: Entity) -> Entity:
 
 def _model_finding_counts(text: str, ent: Entity) -> bool:
     validator = VALIDATORS.get(ent.type)
-    if validator is not None and not validator(_plain(text[ent.start : ent.end])):
+    value = text[ent.start : ent.end]
+    if validator is not None and not validator(_plain(value)):
         return False
+    if ent.type is EntityType.PERSON and _one_lowercase_word(value):
+        return ent.score >= LOWERCASE_NAME_MIN_SCORE
     return ent.score >= MODEL_MIN_SCORE.get(ent.type, 0.0)
+
+
+def _one_lowercase_word(value: str) -> bool:
+    return len(value.split()) == 1 and value.lower() == value
 
 
 def _union(a: Entity, b: Entity) -> Entity:

@@ -155,3 +155,20 @@ def test_model_only_finding_must_have_its_types_shape(
 def test_model_only_name_or_place_must_be_name_shaped(value: str, kept: bool) -> None:
     text = f"{value} end"
     assert bool(merge(text, [ent(L, 0, len(value), 0.99)], [])) is kept
+
+
+@pytest.mark.parametrize(
+    ("value", "score", "kept"),
+    [
+        ("renegotiate", 0.80, False),  # one lower-case word, a weak guess
+        ("renegotiate", 0.90, True),
+        ("Renegotiate", 0.80, True),  # capitals or a second word: the usual bar
+        ("dino seidel", 0.80, True),
+    ],
+)
+def test_one_lowercase_word_as_a_model_only_person_needs_a_higher_score(
+    value: str, score: float, kept: bool
+) -> None:
+    text = f"Then {value} said no."
+    ent = Entity(EntityType.PERSON, 5, 5 + len(value), score, "model")
+    assert (merge(text, [ent], []) == [ent]) is kept
