@@ -19,8 +19,7 @@ Measured on four 400-section samples of the test split: leaked values 0.49-0.96%
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from agent.detect.merge import only_function_words
 from agent.domain import Entity, EntityType
@@ -32,17 +31,46 @@ SHORT_WORD = 4
 ONE_WORD_MIN_SCORE = 0.95
 
 
-def _pattern(value: str) -> re.Pattern[str] | None:
+def _mentions(text: str, low: str | None, value: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each whole-word mention of ``value`` in ``text``: words in order,
+    any run of whitespace between them, case-insensitive unless one short word. Plain
+    ``str.find`` on the lower-cased text (a regex per name cost ~0.1 ms to compile);
+    ``low`` is ``text.lower()`` when that keeps every offset, else ``None`` (exact case)."""
     words = value.split()
-    if not words or sum(c.isalpha() for c in value) < MIN_LETTERS or only_function_words(value):
-        return None
-    body = r"\s+".join(re.escape(w) for w in words)
-    flags = 0 if (len(words) == 1 and len(value) <= SHORT_WORD) else re.IGNORECASE
-    return re.compile(rf"(?<!\w){body}(?!\w)", flags)
+    sensitive = low is None or (len(words) == 1 and len(value) <= SHORT_WORD)
+    hay = text if sensitive or low is None else low
+    if not sensitive:
+        words = [w.lower() for w in words]
+    first, rest = words[0], words[1:]
+    pos = hay.find(first)
+    while pos != -1:
+        end = _rest_of(hay, pos + len(first), rest)
+        if end != -1 and not _word_char(hay, pos - 1) and not _word_char(hay, end):
+            yield pos, end
+        pos = hay.find(first, pos + 1)
+
+
+def _rest_of(hay: str, i: int, words: Sequence[str]) -> int:
+    """The end of ``words`` following ``hay[i:]``, each after a run of whitespace; -1."""
+    for word in words:
+        j = i
+        while j < len(hay) and hay[j].isspace():
+            j += 1
+        if j == i or not hay.startswith(word, j):
+            return -1
+        i = j + len(word)
+    return i
+
+
+def _word_char(hay: str, i: int) -> bool:
+    return 0 <= i < len(hay) and (hay[i].isalnum() or hay[i] == "_")
 
 
 def propagate(text: str, entities: Sequence[Entity]) -> list[Entity]:
     """``entities`` plus every further mention of their names, sorted by position."""
+    low: str | None = text.lower()
+    if low is not None and len(low) != len(text):  # "İ" lower-cases to two characters
+        low = None
     taken = sorted((e.start, e.end) for e in entities)
     found: list[Entity] = []
     seen: set[tuple[EntityType, str]] = set()
@@ -54,17 +82,16 @@ def propagate(text: str, entities: Sequence[Entity]) -> list[Entity]:
         if key in seen:
             continue
         seen.add(key)
-        if len(value.split()) == 1 and ent.score < ONE_WORD_MIN_SCORE:
+        words = value.split()
+        if len(words) == 1 and ent.score < ONE_WORD_MIN_SCORE:
             continue
-        pattern = _pattern(value)
-        if pattern is None:
+        if sum(c.isalpha() for c in value) < MIN_LETTERS or only_function_words(value):
             continue
-        for m in pattern.finditer(text):
-            if _overlaps(taken, m.start(), m.end()):
+        for start, end in _mentions(text, low, value):
+            if _overlaps(taken, start, end):
                 continue
-            found.append(Entity(ent.type, m.start(), m.end(), ent.score, PROPAGATED_SOURCE))
-            taken.append((m.start(), m.end()))
-            taken.sort()
+            found.append(Entity(ent.type, start, end, ent.score, PROPAGATED_SOURCE))
+            taken.append((start, end))
     if not found:
         return list(entities)
     return sorted([*entities, *found], key=lambda e: (e.start, e.end, e.type.value))

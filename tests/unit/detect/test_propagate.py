@@ -70,3 +70,9 @@ def test_other_types_do_not_spread() -> None:
     text = "call 020 7946 0000 or 020 7946 0000"
     phone = Entity(EntityType.PHONE_NUMBER, 5, 18, 0.99, "phone")
     assert propagate(text, [phone]) == [phone]
+
+
+def test_text_whose_lowercase_moves_offsets_is_matched_in_its_own_case() -> None:
+    text = "İstanbul office: Maria Rossi. Later MARIA ROSSI and Maria  Rossi called."
+    out = propagate(text, [_found(text, "Maria Rossi")])
+    assert [text[e.start : e.end] for e in out] == ["Maria Rossi", "Maria  Rossi"]
