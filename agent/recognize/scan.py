@@ -130,10 +130,19 @@ class AnchorIndex:
         self.anchor = anchor
         self._words = tuple(sorted({w.lower() for w in anchor.words}, key=len, reverse=True))
         self._fallback = re.compile(_word_alternation(self._words), re.IGNORECASE)
-        # a whole word is looked for only when its first letter run occurs in the text
-        self._firsts = tuple(
-            (w, m.group() if m else None) for w in self._words for m in [_LETTER_RUN.search(w)]
-        )
+        # a whole word is looked for only when its first letter run occurs in the text:
+        # the words by first run, so that only the runs present in a text are visited
+        by_first: dict[str, list[str]] = {}
+        always: list[str] = []
+        for w in self._words:
+            m = _LETTER_RUN.search(w)
+            if m is None:
+                always.append(w)
+            else:
+                by_first.setdefault(m.group(), []).append(w)
+        self._by_first = {k: tuple(v) for k, v in by_first.items()}
+        self._first_runs = frozenset(by_first)
+        self._always = tuple(always)
 
     def spans(self, scan: ScanText) -> list[tuple[int, int]]:
         """``(start, end)`` of every anchor hit, sorted, one (the longest) per start."""
@@ -145,10 +154,15 @@ class AnchorIndex:
                 if not whole or _whole_word(scan.text, *m.span()):
                     best[m.start()] = m.end()
             return sorted(best.items())
-        present = scan.words if whole else None
-        for word, first in self._firsts:
-            if present is not None and first is not None and first not in present:
-                continue
+        if whole:
+            runs = self._first_runs & scan.words
+            words: Iterable[str] = [
+                *self._always,
+                *(w for run in runs for w in self._by_first[run]),
+            ]
+        else:
+            words = self._words
+        for word in words:
             pos = low.find(word)
             while pos != -1:
                 end = pos + len(word)
