@@ -135,6 +135,8 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 def _plain(value: str) -> str:
     """Full-width digits to ASCII, invisible characters out (as the recognizers see it)."""
+    if value.isascii():  # nothing to fold (the common case)
+        return value
     return unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
 
 
