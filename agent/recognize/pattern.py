@@ -45,7 +45,6 @@ MAX_SCORE = 1.0
 NOT_AFTER_WINDOW = 40
 _DIGIT = re.compile(r"\d")
 DEFAULT_CONTEXT_BOOST = 0.35
-_MAX_REMEMBERED_HEADERS = 4096
 DEFAULT_CONTEXT_WINDOW = 40
 
 
@@ -162,7 +161,6 @@ class PatternRecognizer:
         self.numeric_tail = numeric_tail
         self._prefilter = re.compile(prefilter) if prefilter else None
         self._validator = validator
-        self._header_cues: dict[str, int] = {}
         self.validated_score = validated_score
         #: whether the engine may report it from text joined across a line break
         self.joinable = joinable
@@ -243,11 +241,14 @@ class PatternRecognizer:
     def _context_cells(self, scan: ScanText) -> list[Cell]:
         if self._context is None or not scan.cells.cells:
             return []
-        return [c for c in scan.cells.cells if self._header_cue(c.header) > 0]
+        return [c for c in scan.cells.cells if self._header_cue(scan, c.header) > 0]
 
-    def _header_cue(self, header: str) -> int:
-        """+1 / -1 / 0 for a column header (headers repeat: the answer is remembered)."""
-        cue = self._header_cues.get(header)
+    def _header_cue(self, scan: ScanText, header: str) -> int:
+        """+1 / -1 / 0 for a column header. Headers repeat for every cell of their column,
+        so the answer is remembered, on the ``ScanText``: it lives as long as one text's
+        scan, and no header (which may be a first row of names) outlives its request."""
+        key = (id(self), header)
+        cue = scan.memo.get(key)
         if cue is None:
             if self._negative is not None and self._negative.search(header):
                 cue = -1
@@ -255,8 +256,7 @@ class PatternRecognizer:
                 cue = 1
             else:
                 cue = 0
-            if len(self._header_cues) < _MAX_REMEMBERED_HEADERS:
-                self._header_cues[header] = cue
+            scan.memo[key] = cue
         return cue
 
     def _candidate(self, scan: ScanText, m: re.Match[str], pattern: Pattern) -> Candidate | None:
@@ -305,7 +305,7 @@ class PatternRecognizer:
         lo = max(0, start - self.context_window)
         cell = scan.cells.containing(start, end)
         if cell is not None:
-            header_cue = self._header_cue(cell.header)
+            header_cue = self._header_cue(scan, cell.header)
             if header_cue:
                 return header_cue
             # no cue in the header: the row's own words ("DOB<TAB>12/03/1985" in a form)

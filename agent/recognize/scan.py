@@ -51,10 +51,12 @@ class ScanText:
     """A text plus what several recognizers need from it, computed once: its lower-cased
     form (for case-insensitive word searches) and its numeric regions."""
 
-    __slots__ = ("_cells", "_lower", "_regions", "_words", "text")
+    __slots__ = ("_cells", "_lower", "_regions", "_words", "memo", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        #: answers recognizers remember while scanning this text (and no longer)
+        self.memo: dict[tuple[int, str], int] = {}
         self._lower: str | None = None
         self._regions: list[tuple[int, int]] | None = None
         self._words: frozenset[str] | None = None
