@@ -81,20 +81,27 @@ def write_labels(path: Path, label_map: Any) -> None:
     path.write_text(json.dumps(obj, indent=2) + "\n", encoding="utf-8")
 
 
-def tune_threshold(tokenizer: Any, label_map: Any, runner: Any, dev: Any) -> dict[str, Any]:
-    """The entity threshold with the best any-overlap F2 (recall weighs 4x: a miss leaks)
-    on the dev split, over the types only the model finds. The test split is not used."""
+def _dev_scores(
+    tokenizer: Any, label_map: Any, runner: Any, dev: Any, mode: str
+) -> tuple[float, float, float]:
+    """Micro precision, recall and F2 on the dev split over the model-only types;
+    ``mode`` is ``overlap`` or ``iou50``."""
     from agent.classify.runner import WindowedModel
     from models.train.evaluate import evaluate
 
+    model = WindowedModel(tokenizer, label_map, runner, "dev")
+    micro = evaluate(model, dev, MODEL_ONLY_TYPES)[mode]["micro"]
+    p, r = micro["precision"], micro["recall"]
+    return p, r, (5 * p * r / (4 * p + r) if p + r else 0.0)
+
+
+def tune_threshold(tokenizer: Any, label_map: Any, runner: Any, dev: Any) -> dict[str, Any]:
+    """The entity threshold with the best any-overlap F2 (recall weighs 4x: a miss leaks)
+    on the dev split, over the types only the model finds. The test split is not used."""
     best: dict[str, Any] = {"threshold": label_map.threshold, "f2": -1.0, "table": {}}
     for t in THRESHOLDS:
         lm = dataclasses.replace(label_map, threshold=t)
-        micro = evaluate(WindowedModel(tokenizer, lm, runner, "dev"), dev, MODEL_ONLY_TYPES)[
-            "overlap"
-        ]["micro"]
-        p, r = micro["precision"], micro["recall"]
-        f2 = 5 * p * r / (4 * p + r) if p + r else 0.0
+        p, r, f2 = _dev_scores(tokenizer, lm, runner, dev, "overlap")
         best["table"][str(t)] = {"precision": p, "recall": r, "f2": round(f2, 4)}
         log(f"dev threshold {t}: P {p} R {r} F2 {f2:.4f}")
         if f2 > best["f2"]:
@@ -108,18 +115,11 @@ def tune_extend_threshold(tokenizer: Any, label_map: Any, runner: Any, dev: Any)
     The best F2 (recall-weighted, like the threshold) wins; values within
     ``EXTEND_F2_TIE`` of it are a tie (measured on 1,200 dev samples, F2 was flat from
     0.5 down to 0.2), broken by precision. The test split is not used."""
-    from agent.classify.runner import WindowedModel
-    from models.train.evaluate import evaluate
-
     table: dict[str, dict[str, float]] = {}
     scored: list[tuple[float | None, float, float]] = []  # (value, f2, precision)
     for t in [None, *(t for t in EXTEND_THRESHOLDS if t < label_map.threshold)]:
         lm = dataclasses.replace(label_map, extend_threshold=t)
-        micro = evaluate(WindowedModel(tokenizer, lm, runner, "dev"), dev, MODEL_ONLY_TYPES)[
-            "iou50"
-        ]["micro"]
-        p, r = micro["precision"], micro["recall"]
-        f2 = 5 * p * r / (4 * p + r) if p + r else 0.0
+        p, r, f2 = _dev_scores(tokenizer, lm, runner, dev, "iou50")
         table[str(t)] = {"precision": p, "recall": r, "f2": round(f2, 4)}
         scored.append((t, f2, p))
         log(f"dev extend threshold {t}: P {p} R {r} F2 {f2:.4f}")
@@ -227,6 +227,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.from_fp32:
         # quantize and evaluate an earlier build's FP32 export again, without training:
         # the training record and layer list come from that build's manifest
+        if not (out / mf.MANIFEST_NAME).is_file():
+            sys.exit(
+                f"--from-fp32 needs the manifest of the build that exported it in --out "
+                f"({out / mf.MANIFEST_NAME} is missing)"
+            )
         previous = json.loads((out / mf.MANIFEST_NAME).read_text(encoding="utf-8"))
         keep = list(previous["model"]["layers_kept"])
         args.ffn = int(previous["model"].get("ffn_size", FULL_FFN))
@@ -267,29 +272,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     log("OpenVINO IR of the same INT8 graph written")
 
     types = list(MODEL_ENTITY_TYPES)
-    tuning = tune_threshold(
-        tokenizer,
-        label_map,
-        onnx_backend.OnnxRunner(out / mf.ONNX_INT8_NAME),
-        generate("dev", args.dev_samples, args.seed + 2),
-    )
+    int8 = onnx_backend.OnnxRunner(out / mf.ONNX_INT8_NAME)
+    dev = generate("dev", args.dev_samples, args.seed + 2)
+    tuning = tune_threshold(tokenizer, label_map, int8, dev)
     label_map = dataclasses.replace(label_map, threshold=tuning["threshold"])
     log(f"threshold {label_map.threshold} chosen on the dev split (F2 {tuning['f2']})")
-    extend_tuning = tune_extend_threshold(
-        tokenizer,
-        label_map,
-        onnx_backend.OnnxRunner(out / mf.ONNX_INT8_NAME),
-        generate("dev", args.dev_samples, args.seed + 2),
-    )
+    extend_tuning = tune_extend_threshold(tokenizer, label_map, int8, dev)
     label_map = dataclasses.replace(label_map, extend_threshold=extend_tuning["extend_threshold"])
     tuning["extend"] = extend_tuning
     write_labels(out / mf.LABELS_NAME, label_map)
     log(f"extend threshold {label_map.extend_threshold} chosen on the dev split")
     models = {
         "onnx_fp32": WindowedModel(tokenizer, label_map, onnx_backend.OnnxRunner(fused), "fp32"),
-        "onnx_int8": WindowedModel(
-            tokenizer, label_map, onnx_backend.OnnxRunner(out / mf.ONNX_INT8_NAME), "int8"
-        ),
+        "onnx_int8": WindowedModel(tokenizer, label_map, int8, "int8"),
         "openvino_int8": WindowedModel(
             tokenizer,
             label_map,
