@@ -7,6 +7,10 @@ hid, so after the merge each found name, organisation or place is looked up agai
 the whole section (case-insensitive, whole words, any run of spaces between words) and
 each further mention becomes an entity of the same type (source ``propagated``).
 
+The redactor (``agent/redact/redactor.py``) also replaces every exact repeat of any
+replaced value; this step comes earlier, for names only, and across case and spacing, so
+that the detection itself (Analyze, the policy's facts, the audit counts) has them too.
+
 Guards against spreading a wrong finding: the value needs ``MIN_LETTERS`` letters and
 must not be only function words; a value of one word must have been found with a score
 of ``ONE_WORD_MIN_SCORE`` (the model's guesses on domain words are single words of lower
