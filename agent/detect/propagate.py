@@ -75,7 +75,9 @@ def propagate(text: str, entities: Sequence[Entity]) -> list[Entity]:
     low: str | None = text.lower()
     if low is not None and len(low) != len(text):  # "İ" lower-cases to two characters
         low = None
-    taken = sorted((e.start, e.end) for e in entities)
+    covered = bytearray(len(text))  # 1 where an entity already is
+    for e in entities:
+        covered[e.start : e.end] = b"\x01" * (e.end - e.start)
     found: list[Entity] = []
     seen: set[tuple[EntityType, str]] = set()
     for ent in sorted(entities, key=lambda e: -e.score):
@@ -92,14 +94,10 @@ def propagate(text: str, entities: Sequence[Entity]) -> list[Entity]:
         if sum(c.isalpha() for c in value) < MIN_LETTERS or only_function_words(value):
             continue
         for start, end in _mentions(text, low, value):
-            if _overlaps(taken, start, end):
-                continue
+            if covered.find(1, start, end) != -1:
+                continue  # overlaps an entity
             found.append(Entity(ent.type, start, end, ent.score, PROPAGATED_SOURCE))
-            taken.append((start, end))
+            covered[start:end] = b"\x01" * (end - start)
     if not found:
         return list(entities)
     return sorted([*entities, *found], key=lambda e: (e.start, e.end, e.type.value))
-
-
-def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s < end and start < e for s, e in spans)
