@@ -1015,7 +1015,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--n", type=int, default=400, help="test-split sections (default 400)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--batch", type=int, default=64, help="sections per engine call")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=256,
+        help="sections per engine call (default 256, as `bastion detect` batches)",
+    )
     parser.add_argument(
         "--repeat", type=int, default=3, help="timed passes per system, round-robin; best kept"
     )

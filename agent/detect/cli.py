@@ -26,7 +26,10 @@ from agent.detect.parallel import ParallelDetectionEngine
 from agent.domain import SectionAnalysis
 from bastion.errors import InvalidInput
 
-BATCH_LINES = 64
+#: lines per engine call: more texts per call let the model group windows of closer
+#: lengths (measured on the benchmark's 400 sections: 256 lines per call padded 5% fewer
+#: tokens and ran the model ~10% faster than 64)
+BATCH_LINES = 256
 
 
 @dataclass(frozen=True, slots=True)
