@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 
 from agent.detect.merge import only_function_words
 from agent.domain import Entity, EntityType
+from agent.recognize.scan import lower_keeping_offsets
 
 PROPAGATED_SOURCE = "propagated"
 PROPAGATED_TYPES = frozenset({EntityType.PERSON, EntityType.ORGANIZATION, EntityType.LOCATION})
@@ -41,10 +42,9 @@ def _mentions(text: str, low: str | None, value: str) -> Iterator[tuple[int, int
     ``str.find`` on the lower-cased text (a regex per name cost ~0.1 ms to compile);
     ``low`` is ``text.lower()`` when that keeps every offset, else ``None`` (exact case)."""
     words = value.split()
-    sensitive = low is None or (len(words) == 1 and len(value) <= SHORT_WORD)
-    hay = text if sensitive or low is None else low
-    if not sensitive:
-        words = [w.lower() for w in words]
+    hay = text
+    if low is not None and not (len(words) == 1 and len(value) <= SHORT_WORD):
+        hay, words = low, [w.lower() for w in words]
     first, rest = words[0], words[1:]
     pos = hay.find(first)
     while pos != -1:
@@ -72,9 +72,7 @@ def _word_char(hay: str, i: int) -> bool:
 
 def propagate(text: str, entities: Sequence[Entity]) -> list[Entity]:
     """``entities`` plus every further mention of their names, sorted by position."""
-    low: str | None = text.lower()
-    if low is not None and len(low) != len(text):  # "İ" lower-cases to two characters
-        low = None
+    low = lower_keeping_offsets(text)
     covered = bytearray(len(text))  # 1 where an entity already is
     for e in entities:
         covered[e.start : e.end] = b"\x01" * (e.end - e.start)

@@ -47,6 +47,12 @@ def numeric_regions(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def lower_keeping_offsets(text: str) -> str | None:
+    """``text.lower()`` when that keeps every offset (it does not for ``İ``), else None."""
+    low = text.lower()
+    return low if len(low) == len(text) else None
+
+
 class ScanText:
     """A text plus what several recognizers need from it, computed once: its lower-cased
     form (for case-insensitive word searches) and its numeric regions."""
@@ -66,8 +72,7 @@ class ScanText:
     def lower(self) -> str | None:
         """``text.lower()`` when that keeps every offset (it does not for ``İ``), else None."""
         if self._lower is None:
-            low = self.text.lower()
-            self._lower = low if len(low) == len(self.text) else ""
+            self._lower = lower_keeping_offsets(self.text) or ""
         return self._lower or None
 
     @property
