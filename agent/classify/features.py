@@ -105,25 +105,25 @@ def _encoded(text: str, enc: Encoding) -> Encoded:
     return Encoded(ids=ids, cases=cases, starts=bounds[:, 0].copy(), ends=bounds[:, 1].copy())
 
 
-#: the shape of a token: what ``case_class`` reads of each character (letter and its case,
-#: digit, other), so "Smith" and "Jones" share "Aaaaa"
-_ASCII_SHAPE = str.maketrans(
-    {chr(c): ("A" if chr(c).isupper() else "a" if chr(c).islower() else "0") for c in range(128)
-     if chr(c).isalnum()}
-)  # fmt: skip
 _CASELESS_LETTER = "\u65e5"  # a letter with no case (CJK), as "ª" or a CJK name character
 
 
-def _shape(piece: str) -> str:
-    if piece.isascii():
-        return piece.translate(_ASCII_SHAPE)
-    return "".join(_char_shape(c) for c in piece)
-
-
 def _char_shape(c: str) -> str:
+    """What ``case_class`` reads of one character: a letter and its case, a digit, other."""
     if c.isalpha():
         return "A" if c.isupper() else "a" if c.islower() else _CASELESS_LETTER
     return "0" if c.isdigit() else "."
+
+
+#: ``_char_shape`` of every ASCII character, for ``str.translate``
+_ASCII_SHAPE = str.maketrans({chr(c): _char_shape(chr(c)) for c in range(128)})
+
+
+def _shape(piece: str) -> str:
+    """The shape of a token, so "Smith" and "Jones" share "Aaaaa"."""
+    if piece.isascii():
+        return piece.translate(_ASCII_SHAPE)
+    return "".join(_char_shape(c) for c in piece)
 
 
 #: most token shapes repeat ("Aaaaa", "aaa", ","): classifying each distinct shape once
