@@ -80,28 +80,37 @@ class WindowedModel:
         encoded = encode_many(self._tokenizer, texts)
         plan = batches(encoded, self._labels)
         n_labels = len(self._labels.token_labels)
-        probs = [np.zeros((len(e), n_labels), dtype=np.float32) for e in encoded]
-        counts = [np.zeros(len(e), dtype=np.float32) for e in encoded]
-        cat_sum = np.zeros((len(texts), len(self._categories)), dtype=np.float32)
-        cat_n = np.zeros(len(texts), dtype=np.float32)
         windows_left = [0] * len(texts)
         for group, _ in plan:
             for i, _, _ in group:
                 windows_left[i] += 1
+        n_windows = windows_left.copy()
+        # a text of several windows sums their outputs here (most texts have one window:
+        # its output is used as it is)
+        probs: dict[int, FloatArray] = {}
+        counts: dict[int, FloatArray] = {}
+        cat_sum: dict[int, FloatArray] = {}
+        for i, left in enumerate(windows_left):
+            if left > 1:
+                probs[i] = np.zeros((len(encoded[i]), n_labels), dtype=np.float32)
+                counts[i] = np.zeros(len(encoded[i]), dtype=np.float32)
+                cat_sum[i] = np.zeros(len(self._categories), dtype=np.float32)
         with closing(self._outputs(plan)) as outputs:
             for group, (tok_logits, cat_logits) in outputs:
                 tok_probs = softmax(tok_logits.astype(np.float32))
                 for r, (i, a, b) in enumerate(group):
-                    probs[i][a:b] += tok_probs[r, 1 : b - a + 1]
+                    window_probs = tok_probs[r, 1 : b - a + 1]
+                    if i not in probs:  # the text's only window
+                        cat_probs = softmax(cat_logits[r])
+                        yield i, self._result(texts[i], encoded[i], window_probs, cat_probs)
+                        continue
+                    probs[i][a:b] += window_probs
                     counts[i][a:b] += 1.0
                     cat_sum[i] += cat_logits[r]
-                    cat_n[i] += 1.0
                     windows_left[i] -= 1
                     if windows_left[i] == 0:
-                        token_probs = (probs[i] / np.maximum(counts[i], 1.0)[:, None]).astype(
-                            np.float32
-                        )
-                        cat_probs = softmax(cat_sum[i] / max(cat_n[i], 1.0))
+                        token_probs = probs.pop(i) / counts.pop(i)[:, None]
+                        cat_probs = softmax(cat_sum.pop(i) / np.float32(n_windows[i]))
                         yield i, self._result(texts[i], encoded[i], token_probs, cat_probs)
 
     def _outputs(

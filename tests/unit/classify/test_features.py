@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.classify.features import (
     CASE_DIGIT,
@@ -62,6 +64,37 @@ def test_encode_many_matches_encode_text_by_text() -> None:
         one = encode(tok, text)
         for field in ("ids", "cases", "starts", "ends"):
             assert np.array_equal(getattr(got, field), getattr(one, field)), field
+
+
+_TOKENIZER = None
+
+
+def _tokenizer():  # type: ignore[no-untyped-def]
+    global _TOKENIZER
+    if _TOKENIZER is None:
+        _TOKENIZER = load_tokenizer(default_models_dir() / TOKENIZER_NAME)
+    return _TOKENIZER
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        st.one_of(
+            st.sampled_from(list("aZ É1٣½Ⅻ日ǅß-.,'\n\t")),  # cases, digits, caseless, numerals
+            st.characters(codec="utf-8"),  # what a request can carry (no lone surrogate)
+        ),
+        max_size=60,
+    )
+)
+def test_case_classes_are_those_of_the_original_characters(text: str) -> None:
+    """The per-text shape table gives each token exactly ``case_class`` of the original
+    characters under it, with a word start wherever no letter or digit precedes it."""
+    from agent.classify.features import case_class
+
+    enc = encode(_tokenizer(), text)
+    for s, e, got in zip(enc.starts.tolist(), enc.ends.tolist(), enc.cases.tolist(), strict=True):
+        word_start = s == 0 or not text[s - 1].isalnum()
+        assert got == case_class(text[s:e], word_start), (text[s:e], word_start)
 
 
 def test_encode_ignores_the_shipped_truncation() -> None:
