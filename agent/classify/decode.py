@@ -8,6 +8,7 @@ the whole word, because a half-redacted name still leaks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import cache
 
@@ -72,12 +73,14 @@ HONORIFICS = frozenset(
     ]
 )
 _EDGE_PUNCT = ",;:!?()[]{}<>\"'*`|/\\-–—•·"
+_LEADING_PUNCT = _EDGE_PUNCT + "."
+_ALNUM = re.compile(r"[^\W_]")
 
 
 def _tidy(text: str, start: int, end: int, etype: EntityType) -> tuple[int, int]:
     """Trim punctuation at the edges, a sentence-final full stop, and (for a person)
     a leading courtesy title. Returns an empty range when nothing alphanumeric is left."""
-    while start < end and (text[start].isspace() or text[start] in _EDGE_PUNCT + "."):
+    while start < end and (text[start].isspace() or text[start] in _LEADING_PUNCT):
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in _EDGE_PUNCT):
         end -= 1
@@ -85,7 +88,7 @@ def _tidy(text: str, start: int, end: int, etype: EntityType) -> tuple[int, int]
         end -= 1
     if etype == EntityType.PERSON:
         start = _skip_honorifics(text, start, end)
-    if not any(c.isalnum() for c in text[start:end]):
+    if _ALNUM.search(text, start, end) is None:
         return start, start
     return start, end
 
@@ -121,18 +124,18 @@ def _skip_honorifics(text: str, start: int, end: int) -> int:
 NAME_TYPES = ("PERSON", "ORGANIZATION", "LOCATION")
 
 
-TypeColumns = tuple[list[str], list[int], list[int], frozenset[int]]
+TypeColumns = tuple[list[EntityType], list[int], list[int], frozenset[int], int]
 
 
 @cache
 def _type_columns(labels: tuple[str, ...]) -> TypeColumns:
-    """Entity types, the columns of their ``B-`` and ``I-`` labels, and the indices (into
-    the types) of the name types."""
+    """Entity types, the columns of their ``B-`` and ``I-`` labels, the indices (into the
+    types) of the name types, and the column of ``O``."""
     types = [label[2:] for label in labels if label.startswith("B-")]
     b_cols = [labels.index(f"B-{t}") for t in types]
     i_cols = [labels.index(f"I-{t}") for t in types]
     names = frozenset(types.index(t) for t in NAME_TYPES if t in types)
-    return types, b_cols, i_cols, names
+    return [EntityType(t) for t in types], b_cols, i_cols, names, labels.index("O")
 
 
 def decode_entities(
@@ -158,24 +161,26 @@ def decode_entities(
     "Cafarchia" organisation) stays one entity instead of two half-spans of two types.
     Other types never join: a name beside its e-mail address stays a separate name.
     """
-    types, b_cols, i_cols, names = _type_columns(tuple(labels))
+    types, b_cols, i_cols, names, o_col = _type_columns(tuple(labels))
     if not len(enc) or not types:
         return []
-    b_mass = token_probs[:, b_cols]
-    i_mass = token_probs[:, i_cols]
-    mass = b_mass + i_mass
-    inside = 1.0 - token_probs[:, labels.index("O")]
+    inside = 1.0 - token_probs[:, o_col]
     low = threshold if extend_threshold is None else min(extend_threshold, threshold)
-    flagged = np.nonzero(inside >= low)[0]
+    flagged = np.flatnonzero(inside >= low)
     if not flagged.size:
         return []
+    # only the flagged tokens' rows from here on (a span is a run of flagged tokens)
+    rows = token_probs[flagged]
+    b_mass = rows[:, b_cols]
+    i_mass = rows[:, i_cols]
+    mass = b_mass + i_mass
     # plain lists for the loop (numpy scalars cost ~10x more per access)
     tokens = flagged.tolist()
-    best = mass[flagged].argmax(axis=1).tolist()
-    leans_b = (b_mass[flagged].sum(axis=1) >= i_mass[flagged].sum(axis=1)).tolist()
+    best = mass.argmax(axis=1).tolist()
+    leans_b = (b_mass.sum(axis=1) >= i_mass.sum(axis=1)).tolist()
     strong = (inside[flagged] >= threshold).tolist()
     starts, ends = enc.starts[flagged].tolist(), enc.ends[flagged].tolist()
-    spans: list[list[int]] = []  # [start, end, first token, end token, has a strong token]
+    spans: list[list[int]] = []  # [start, end, first row, end row, has a strong token]
     for k, t in enumerate(tokens):
         if (
             k
@@ -184,17 +189,22 @@ def decode_entities(
             and (not leans_b[k] or _same_word(text, spans[-1][1], starts[k]))
         ):
             span = spans[-1]
-            span[1], span[3] = ends[k], t + 1
+            span[1], span[3] = ends[k], k + 1
             span[4] = span[4] or strong[k]
         else:
-            spans.append([starts[k], ends[k], t, t + 1, strong[k]])
+            spans.append([starts[k], ends[k], k, k + 1, strong[k]])
+    kept = [span for span in spans if span[4]]  # only weak tokens: no entity
+    if not kept:
+        return []
+    # each span's mass per type, all spans at once (rows of a span are consecutive)
+    totals = np.add.reduceat(mass, [span[2] for span in spans], axis=0)
+    typed = totals.argmax(axis=1).tolist()
     entities: list[Entity] = []
-    for start, end, first, stop, has_strong in spans:
+    for n, (start, end, first, stop, has_strong) in enumerate(spans):
         if not has_strong:
-            continue  # only weak tokens: no entity
-        totals = mass[first:stop].sum(axis=0)
-        k = int(totals.argmax())
-        etype = EntityType(types[k])
+            continue
+        k = typed[n]
+        etype = types[k]
         s, e = _tidy(text, *_widen_to_word(text, start, end), etype)
         if e <= s:
             continue
@@ -203,7 +213,7 @@ def decode_entities(
                 type=etype,
                 start=s,
                 end=e,
-                score=round(float(totals[k]) / (stop - first), 4),
+                score=round(float(totals[n, k]) / (stop - first), 4),
                 source=MODEL_SOURCE,
             )
         )
