@@ -193,16 +193,15 @@ def decode_entities(
             span[4] = span[4] or strong[k]
         else:
             spans.append([starts[k], ends[k], k, k + 1, strong[k]])
-    kept = [span for span in spans if span[4]]  # only weak tokens: no entity
-    if not kept:
-        return []
+    if not any(span[4] for span in spans):
+        return []  # only weak tokens: no entity
     # each span's mass per type, all spans at once (rows of a span are consecutive)
     totals = np.add.reduceat(mass, [span[2] for span in spans], axis=0)
     typed = totals.argmax(axis=1).tolist()
     entities: list[Entity] = []
     for n, (start, end, first, stop, has_strong) in enumerate(spans):
         if not has_strong:
-            continue
+            continue  # only weak tokens: no entity
         k = typed[n]
         etype = types[k]
         s, e = _tidy(text, *_widen_to_word(text, start, end), etype)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tokenizers import Tokenizer
 
 from agent.classify.features import (
     CASE_DIGIT,
@@ -23,6 +26,11 @@ from agent.classify.features import (
     window_bounds,
 )
 from agent.classify.manifest import TOKENIZER_NAME, default_models_dir
+
+
+@cache
+def _tokenizer() -> Tokenizer:
+    return load_tokenizer(default_models_dir() / TOKENIZER_NAME)
 
 
 @pytest.mark.parametrize(
@@ -46,7 +54,7 @@ def test_case_class_table(piece: str, word_start: bool, expected: int) -> None:
 
 
 def test_encode_offsets_are_code_points_and_cases_see_original_case() -> None:
-    tok = load_tokenizer(default_models_dir() / TOKENIZER_NAME)
+    tok = _tokenizer()
     text = "Zoë 😀 met JOHN Smith"
     enc = encode(tok, text)
     pieces = [text[s:e] for s, e in zip(enc.starts, enc.ends, strict=True)]
@@ -56,7 +64,7 @@ def test_encode_offsets_are_code_points_and_cases_see_original_case() -> None:
 
 
 def test_encode_many_matches_encode_text_by_text() -> None:
-    tok = load_tokenizer(default_models_dir() / TOKENIZER_NAME)
+    tok = _tokenizer()
     texts = ["Zoë 😀 met JOHN Smith", "", "word " * 300, "ＩＢＡＮ ＧＢ８２ a\u200bb", "x"]
     many = encode_many(tok, texts)
     assert len(many) == len(texts)
@@ -64,16 +72,6 @@ def test_encode_many_matches_encode_text_by_text() -> None:
         one = encode(tok, text)
         for field in ("ids", "cases", "starts", "ends"):
             assert np.array_equal(getattr(got, field), getattr(one, field)), field
-
-
-_TOKENIZER = None
-
-
-def _tokenizer():  # type: ignore[no-untyped-def]
-    global _TOKENIZER
-    if _TOKENIZER is None:
-        _TOKENIZER = load_tokenizer(default_models_dir() / TOKENIZER_NAME)
-    return _TOKENIZER
 
 
 @settings(max_examples=300, deadline=None)
@@ -98,7 +96,7 @@ def test_case_classes_are_those_of_the_original_characters(text: str) -> None:
 
 
 def test_encode_ignores_the_shipped_truncation() -> None:
-    tok = load_tokenizer(default_models_dir() / TOKENIZER_NAME)
+    tok = _tokenizer()
     enc = encode(tok, "word " * 1000)
     assert len(enc) == 1000
 
