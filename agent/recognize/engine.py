@@ -4,7 +4,9 @@ returns entities at their ORIGINAL offsets.
 How one ``analyze(text)`` goes:
 
 1. ``normalize(text)``: zero-width characters, full-width forms, ``[at]``/``[dot]``.
-2. every recognizer scans the normalised text; spans map back to the original;
+2. the anchor words of every recognizer are looked for in one pass (``AnchorSet``); a
+   recognizer anchored on words none of which occur is skipped (outside tables it cannot
+   match), every other one scans the normalised text; spans map back to the original;
 3. if identifiers may be broken across lines, a second view with those line breaks
    joined is scanned around each join only, and only spans that cross a join are kept,
    if checksum-validated or of a shape a join cannot fake (email, IP address, secret,
@@ -14,7 +16,8 @@ How one ``analyze(text)`` goes:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ from agent.recognize.normalize import NormalizedText, join_lines, normalize
 from agent.recognize.pattern import Candidate, PatternRecognizer
 from agent.recognize.registry import build_recognizers
 from agent.recognize.resolve import resolve
-from agent.recognize.scan import ScanText
+from agent.recognize.scan import AnchorSet, ScanText
 from bastion.configfile import ConfigFile
 from bastion.errors import ConfigError
 
@@ -80,8 +83,9 @@ class PatternEngine:
             raise ConfigError(f"min_score must be in [0, 1], got {min_score}")
         self.recognizers = tuple(recognizers)
         self.min_score = min_score
+        self._everything = _Scanners.of(self.recognizers)
         # a second scan around joined line breaks runs only what may be kept from it
-        self._join_recognizers = tuple(
+        self._joinable = _Scanners.of(
             r
             for r in self.recognizers
             if r.joinable
@@ -131,35 +135,46 @@ class PatternEngine:
         if not text:
             return []
         view = normalize(text)
-        candidates = self._scan(view, 0, len(view.text), crossing_joins_only=False)
+        candidates = _scan(self._everything, view, 0, len(view.text), crossing_joins_only=False)
         joined = join_lines(view)
         if joined is not None:
             for lo, hi in _windows(joined):
-                found = self._scan(
-                    joined, lo, hi, crossing_joins_only=True, recognizers=self._join_recognizers
-                )
+                found = _scan(self._joinable, joined, lo, hi, crossing_joins_only=True)
                 candidates.extend(c for c in found if _may_span_lines(c, text))
         return [c.to_entity() for c in resolve(candidates, self.min_score)]
 
-    def _scan(
-        self,
-        view: NormalizedText,
-        lo: int,
-        hi: int,
-        *,
-        crossing_joins_only: bool,
-        recognizers: Sequence[PatternRecognizer] | None = None,
-    ) -> list[Candidate]:
-        text = view.text if (lo, hi) == (0, len(view.text)) else view.text[lo:hi]
-        found: list[Candidate] = []
-        scan = ScanText(text)
-        for recognizer in self.recognizers if recognizers is None else recognizers:
-            for c in recognizer.find(scan):
-                start, end = c.start + lo, c.end + lo
-                if crossing_joins_only and not view.crosses_join(start, end):
-                    continue
-                found.append(c.moved(*view.to_original(start, end)))
-        return found
+
+@dataclass(frozen=True, slots=True)
+class _Scanners:
+    """Recognizers run together over a text, and the anchor words of all of them."""
+
+    recognizers: tuple[PatternRecognizer, ...]
+    anchors: AnchorSet
+
+    @classmethod
+    def of(cls, recognizers: Iterable[PatternRecognizer]) -> _Scanners:
+        chosen = tuple(recognizers)
+        return cls(chosen, AnchorSet(r.anchor_index for r in chosen if r.anchor_index is not None))
+
+
+def _scan(
+    scanners: _Scanners, view: NormalizedText, lo: int, hi: int, *, crossing_joins_only: bool
+) -> list[Candidate]:
+    text = view.text if (lo, hi) == (0, len(view.text)) else view.text[lo:hi]
+    found: list[Candidate] = []
+    scan = ScanText(text)
+    scanners.anchors.search(scan)  # every anchor word, one pass
+    hits = scan.anchor_hits
+    for recognizer in scanners.recognizers:
+        index = recognizer.anchor_index
+        if hits is not None and index is not None and not hits[index] and not scan.cells.cells:
+            continue  # anchored, and none of its words occur: it can only match in a table
+        for c in recognizer.find(scan):
+            start, end = c.start + lo, c.end + lo
+            if crossing_joins_only and not view.crosses_join(start, end):
+                continue
+            found.append(c.moved(*view.to_original(start, end)))
+    return found
 
 
 _DEFAULT_ENGINE: PatternEngine | None = None

@@ -21,7 +21,9 @@ ranges are scanned:
 
 - ``anchor``: words that every match contains (``street``, ``password``, ``dear``) or that
   must precede it (the context words of a context-required recognizer, and the table
-  columns headed by them); the patterns then scan a few dozen characters around each;
+  columns headed by them); the patterns then scan a few dozen characters around each.
+  An anchored recognizer MUST find nothing outside table cells when none of its anchor
+  words occur: the engine then does not run it at all;
 - ``numeric``: every match lies in a run of digit-bearing tokens (``numeric_regions``,
   computed once per text and shared), plus ``numeric_tail`` characters if needed.
 
@@ -156,7 +158,8 @@ class PatternRecognizer:
             # a match needs a cue before it (or shortly after): scan only around cues
             before = context_after + MAX_MATCH if context_after else 0
             anchor = Anchor(context, before=before, after=context_window)
-        self._anchor = AnchorIndex(anchor) if anchor is not None else None
+        #: where matches can be, when they are anchored on words (else None)
+        self.anchor_index = AnchorIndex(anchor) if anchor is not None else None
         self.numeric = numeric
         self.numeric_tail = numeric_tail
         self._prefilter = re.compile(prefilter) if prefilter else None
@@ -209,13 +212,13 @@ class PatternRecognizer:
     def _ranges(self, scan: ScanText) -> list[tuple[int, int, int]]:
         """``(lo, hi, last_start)``: where to scan, and the last match start to keep."""
         n = len(scan.text)
-        if self._anchor is not None:
-            a = self._anchor.anchor
+        if self.anchor_index is not None:
+            a = self.anchor_index.anchor
             if a.leads:
-                return [(s, min(n, s + a.reach), s) for s, _ in self._anchor.spans(scan)]
+                return [(s, min(n, s + a.reach), s) for s, _ in self.anchor_index.spans(scan)]
             spans = [
                 (max(0, s - a.before), min(n, e + a.after + a.reach), e + a.after)
-                for s, e in self._anchor.spans(scan)
+                for s, e in self.anchor_index.spans(scan)
             ]
             if a.needs_digit:
                 spans = [sp for sp in spans if _DIGIT.search(scan.text, sp[0], sp[1])]

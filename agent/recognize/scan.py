@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 from agent.recognize.tables import CellIndex, table_cells
 
@@ -57,12 +58,14 @@ class ScanText:
     """A text plus what several recognizers need from it, computed once: its lower-cased
     form (for case-insensitive word searches) and its numeric regions."""
 
-    __slots__ = ("_cells", "_lower", "_regions", "_words", "memo", "text")
+    __slots__ = ("_cells", "_lower", "_regions", "_words", "anchor_hits", "memo", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         #: answers recognizers remember while scanning this text (and no longer)
         self.memo: dict[tuple[int, str], int] = {}
+        #: every anchor's hits, when an ``AnchorSet`` searched them all in one pass
+        self.anchor_hits: dict[AnchorIndex, list[tuple[int, int]]] | None = None
         self._lower: str | None = None
         self._regions: list[tuple[int, int]] | None = None
         self._words: frozenset[str] | None = None
@@ -151,8 +154,17 @@ class AnchorIndex:
         self._first_runs = frozenset(by_first)
         self._always = tuple(always)
 
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The anchor words, lower-cased, longest first."""
+        return self._words
+
     def spans(self, scan: ScanText) -> list[tuple[int, int]]:
         """``(start, end)`` of every anchor hit, sorted, one (the longest) per start."""
+        if scan.anchor_hits is not None:
+            found = scan.anchor_hits.get(self)
+            if found is not None:
+                return found
         low = scan.lower
         whole = self.anchor.whole_words
         best: dict[int, int] = {}
@@ -184,3 +196,67 @@ def _whole_word(text: str, start: int, end: int) -> bool:
     if start > 0 and text[start - 1].isalnum():
         return False
     return end >= len(text) or not (text[end].isalnum() and text[end - 1].isalnum())
+
+
+class AnchorSet:
+    """The anchors of several recognizers searched in one pass over a text.
+
+    A word that several recognizers anchor on (``account``, ``patient``, ``address``) is
+    looked for once, and the engine skips a recognizer none of whose anchor words occur:
+    with twenty-odd recognizers on texts of a few hundred characters, calling each one
+    to find nothing cost more than the searches. The hits are the ones each
+    ``AnchorIndex.spans`` would find on its own (same words, same word-boundary rule).
+    """
+
+    def __init__(self, indexes: Iterable[AnchorIndex]) -> None:
+        self.indexes = tuple(dict.fromkeys(indexes))
+        whole: dict[str, list[int]] = {}  # word -> the indexes that need it as a whole word
+        partial: dict[str, list[int]] = {}  # word -> the indexes that take it anywhere
+        for k, index in enumerate(self.indexes):
+            owners = whole if index.anchor.whole_words else partial
+            for word in index.words:
+                owners.setdefault(word, []).append(k)
+        self._whole = {w: tuple(ks) for w, ks in whole.items()}
+        self._partial = tuple((w, tuple(ks)) for w, ks in partial.items())
+        # as in AnchorIndex: a whole word is looked for only when its first run occurs
+        by_first: dict[str, list[str]] = {}
+        always: list[str] = []
+        for word in self._whole:
+            m = _LETTER_RUN.search(word)
+            if m is None:
+                always.append(word)
+            else:
+                by_first.setdefault(m.group(), []).append(word)
+        self._by_first = {run: tuple(ws) for run, ws in by_first.items()}
+        self._first_runs = frozenset(by_first)
+        self._always = tuple(always)
+
+    def search(self, scan: ScanText) -> None:
+        """Record every anchor's hits on ``scan`` (``scan.anchor_hits``). A text whose
+        lower-cased form shifts offsets is left to each index's exact, slow search."""
+        low = scan.lower
+        if low is None:
+            return
+        best: list[dict[int, int]] = [{} for _ in self.indexes]
+        runs = self._first_runs & scan.words
+        for word in chain(self._always, *(self._by_first[run] for run in runs)):
+            owners = self._whole[word]
+            pos = low.find(word)
+            while pos != -1:
+                end = pos + len(word)
+                if _whole_word(low, pos, end):
+                    for k in owners:
+                        if best[k].get(pos, -1) < end:
+                            best[k][pos] = end
+                pos = low.find(word, pos + 1)
+        for word, owners in self._partial:
+            pos = low.find(word)
+            while pos != -1:
+                end = pos + len(word)
+                for k in owners:
+                    if best[k].get(pos, -1) < end:
+                        best[k][pos] = end
+                pos = low.find(word, pos + 1)
+        scan.anchor_hits = {
+            index: sorted(b.items()) for index, b in zip(self.indexes, best, strict=True)
+        }

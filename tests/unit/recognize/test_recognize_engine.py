@@ -6,11 +6,14 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import agent.recognize
 from agent.domain import Entity, EntityType
 from agent.recognize import PatternEngine
 from agent.recognize.registry import BUILTIN
+from agent.recognize.scan import AnchorIndex, AnchorSet, ScanText
 from bastion.errors import ConfigError
 
 
@@ -400,3 +403,46 @@ def test_windows_line_endings(engine: PatternEngine) -> None:
         (EntityType.IBAN_CODE, "GB82 WEST 1234\r\n5698 7654 32"),
         (EntityType.PERSON, "Neil Hunt"),
     ]
+
+
+# -- the shared anchor pass -----------------------------------------------------------
+def _anchor_indexes(engine: PatternEngine) -> list[AnchorIndex]:
+    return [r.anchor_index for r in engine.recognizers if r.anchor_index is not None]
+
+
+def _anchor_texts(engine: PatternEngine) -> st.SearchStrategy[str]:
+    words = sorted({w for index in _anchor_indexes(engine) for w in index.words})
+    pieces = st.one_of(
+        st.sampled_from(words),
+        st.sampled_from([w.upper() for w in words] + [w.title() for w in words]),
+        st.sampled_from([" ", "\n", ": ", "\t", ",", "-", "_", "x", "7", "İ", "é"]),
+        st.text(max_size=4),
+    )
+    return st.lists(pieces, max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_one_anchor_pass_finds_what_each_anchor_finds_alone(
+    engine: PatternEngine, data: st.DataObject
+) -> None:
+    text = data.draw(_anchor_texts(engine))
+    indexes = _anchor_indexes(engine)
+    shared = ScanText(text)
+    AnchorSet(indexes).search(shared)
+    for index in indexes:
+        assert index.spans(shared) == index.spans(ScanText(text)), index.words[:3]
+
+
+def test_the_shared_anchor_pass_changes_no_result(
+    engine: PatternEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sharing the anchor search and skipping recognizers none of whose words occur
+    gives what running every recognizer with its own search gives."""
+    from models.datagen import generate
+
+    texts = [s.text for split in ("train", "test") for s in generate(split=split, n=150, seed=5)]
+    shared = [engine.analyze(t) for t in texts]
+    assert sum(map(len, shared)) > 300
+    monkeypatch.setattr(AnchorSet, "search", lambda self, scan: None)
+    assert [engine.analyze(t) for t in texts] == shared
