@@ -126,6 +126,7 @@ def phone() -> PatternRecognizer:
         context_window=30,
         not_after=IBAN_PREFIX,
         numeric=True,
+        min_digits=8,  # (_phone_check's minimum)
         validator=_phone_check,
     )  # fmt: skip
 
@@ -162,5 +163,6 @@ def ip_address() -> PatternRecognizer:
         ),
         context_window=25,
         numeric=True,
+        needs=r"[.:]",
         validator=_ip_check,
     )  # fmt: skip

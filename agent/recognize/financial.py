@@ -81,6 +81,7 @@ def credit_card() -> PatternRecognizer:
         context_window=35,
         not_after=IBAN_PREFIX,
         numeric=True,
+        min_digits=13,
         validator=_card_check,
     )  # fmt: skip
 
@@ -124,5 +125,7 @@ def iban() -> PatternRecognizer:
         ],
         context=("iban", "account", "bank", "konto", "compte", "cuenta", "conto", "rekening"),
         numeric=True,
+        min_digits=2,
+        needs=r"[A-Za-z]",
         validator=iban_valid,
     )

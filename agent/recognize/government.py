@@ -35,6 +35,7 @@ def us_ssn() -> PatternRecognizer:
         negative_context=(*REFERENCE_NUMBER_WORDS, *PHONE_CONTEXT, "routing", "aba"),
         context_boost=0.4,
         numeric=True,
+        min_digits=9,
         validator=_ssn_check,
     )  # fmt: skip
 
@@ -56,6 +57,7 @@ def uk_nhs() -> PatternRecognizer:
         ),
         negative_context=(*REFERENCE_NUMBER_WORDS, *PHONE_CONTEXT),
         numeric=True,
+        min_digits=10,
         validator=nhs_valid,
         # mod 11 rejects 10 of 11 lookalikes, not all: context lifts it to 1.0
         validated_score=0.8,
@@ -82,6 +84,8 @@ def uk_nino() -> PatternRecognizer:
             "insurance number",
         ),
         numeric=True,
+        min_digits=6,
+        needs=r"[A-Z]",
         validator=_nino_check,
     )  # fmt: skip
 

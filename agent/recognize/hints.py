@@ -209,7 +209,12 @@ class AddressRecognizer(PatternRecognizer):
 
 
 def _address(
-    name: str, patterns: list[Pattern], anchor: Anchor | None = None, *, numeric: bool = False
+    name: str,
+    patterns: list[Pattern],
+    anchor: Anchor | None = None,
+    *,
+    numeric: bool = False,
+    needs: str | None = None,
 ) -> PatternRecognizer:
     return AddressRecognizer(
         name,
@@ -221,6 +226,7 @@ def _address(
         context_boost=0.25,
         anchor=anchor,
         numeric=numeric,
+        needs=needs,
         # (the region already holds the city's first word; growth adds the rest)
     )
 
@@ -275,6 +281,7 @@ def postcode() -> PatternRecognizer:
             ], prefix=r"(?=[A-Z\d])"),
         ],
         numeric=True,
+        needs=rf"[{_UPPER}]",  # every shape has a capital: UK letters, a state, a city
     )  # fmt: skip
 
 

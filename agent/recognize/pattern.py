@@ -25,7 +25,10 @@ ranges are scanned:
   An anchored recognizer MUST find nothing outside table cells when none of its anchor
   words occur: the engine then does not run it at all;
 - ``numeric``: every match lies in a run of digit-bearing tokens (``numeric_regions``,
-  computed once per text and shared), plus ``numeric_tail`` characters if needed.
+  computed once per text and shared, with each region's digit count). ``min_digits``
+  and ``needs`` (a regex every match contains: ``[.:]`` for an IP address) say which
+  regions cannot hold a match: those are not scanned. They must follow from the
+  patterns or the validator (a phone number has 8 digits or ``validate`` drops it).
 
 ``find`` returns ``Candidate`` objects, which carry the validated flag the engine uses to
 resolve overlaps between types; ``analyze`` (the ``Recognizer`` protocol) returns plain
@@ -131,7 +134,8 @@ class PatternRecognizer:
         not_after: str | None = None,
         anchor: Anchor | None = None,
         numeric: bool = False,
-        numeric_tail: int = 0,
+        min_digits: int = 0,
+        needs: str | None = None,
         prefilter: str | None = None,
         validator: Validator | None = None,
         validated_score: float = MAX_SCORE,
@@ -161,7 +165,8 @@ class PatternRecognizer:
         #: where matches can be, when they are anchored on words (else None)
         self.anchor_index = AnchorIndex(anchor) if anchor is not None else None
         self.numeric = numeric
-        self.numeric_tail = numeric_tail
+        self.min_digits = min_digits
+        self._needs = re.compile(needs) if needs else None
         self._prefilter = re.compile(prefilter) if prefilter else None
         self._validator = validator
         self.validated_score = validated_score
@@ -227,9 +232,13 @@ class PatternRecognizer:
                 spans.extend((c.start, c.end, c.end) for c in self._context_cells(scan))
                 spans.sort()
         elif self.numeric:
-            # a match starts inside a region; it may run numeric_tail characters beyond
-            tail = self.numeric_tail
-            spans = [(lo, min(n, hi + tail), hi) for lo, hi in scan.regions]
+            # a match lies inside one region (regions are merged: none overlap)
+            needs, text = self._needs, scan.text
+            return [
+                (lo, hi, hi)
+                for (lo, hi), digits in zip(scan.regions, scan.region_digits, strict=True)
+                if digits >= self.min_digits and (needs is None or needs.search(text, lo, hi))
+            ]
         else:
             return [(0, n, n)]
         merged: list[tuple[int, int, int]] = []

@@ -28,6 +28,7 @@ _NUMERIC_REGION = re.compile(
     r"(?:[ \t]+[A-ZÀ-ÖØ-Þ][^\s,;]*)?"
 )
 _REGION_GAP = 16
+_DIGIT = re.compile(r"\d")
 # letters of the Latin scripts Bastion's locales use (anything else splits a run)
 _LETTER_RUN = re.compile(r"[a-zß-öø-ÿ]+")
 
@@ -58,7 +59,9 @@ class ScanText:
     """A text plus what several recognizers need from it, computed once: its lower-cased
     form (for case-insensitive word searches) and its numeric regions."""
 
-    __slots__ = ("_cells", "_lower", "_regions", "_words", "anchor_hits", "memo", "text")
+    __slots__ = (
+        "_cells", "_digits", "_lower", "_regions", "_words", "anchor_hits", "memo", "text",
+    )  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -68,6 +71,7 @@ class ScanText:
         self.anchor_hits: dict[AnchorIndex, list[tuple[int, int]]] | None = None
         self._lower: str | None = None
         self._regions: list[tuple[int, int]] | None = None
+        self._digits: list[int] | None = None
         self._words: frozenset[str] | None = None
         self._cells: CellIndex | None = None
 
@@ -98,6 +102,14 @@ class ScanText:
         if self._regions is None:
             self._regions = numeric_regions(self.text)
         return self._regions
+
+    @property
+    def region_digits(self) -> list[int]:
+        """How many digits each of ``regions`` holds."""
+        if self._digits is None:
+            text = self.text
+            self._digits = [len(_DIGIT.findall(text, lo, hi)) for lo, hi in self.regions]
+        return self._digits
 
 
 @dataclass(frozen=True, slots=True)

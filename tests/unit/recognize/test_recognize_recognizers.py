@@ -6,9 +6,12 @@ at or above the engine's default threshold; an empty list is a no-match row.
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agent.recognize.engine import DEFAULT_MIN_SCORE
 from agent.recognize.pattern import PatternRecognizer
@@ -615,3 +618,50 @@ def test_person_in_mail(text: str, expected: list[str]) -> None:
 )
 def test_person_quoted(text: str, expected: list[str]) -> None:
     assert found("person_quoted", text) == expected
+
+
+# -- which numeric regions are scanned --------------------------------------------------
+_NUMERIC_PIECES = [
+    "4111 1111 1111 1111", "378282246310005", "DE89 3704 0044 0532 0130 00",
+    "GB82 WEST 1234 5698 7654 32", "gb82west12345698765432", "943 476 5919", "9434765919",
+    "AB 12 34 56 C", "QQ123456C", "078-05-1120", "078 05 1120", "+44 20 7946 0958",
+    "0044 20 7946 0958", "(202) 555-0143", "06-12345678", "192.168.0.1", "fe80::1", "a::b1",
+    "SW1A 1AA", "GIR 0AA", "10115 Berlin", "75002 Paris", "Boise, ID 83702", "1012 AB Amsterdam",
+    "00184 Roma", "10115 Überlingen", "28013 Ávila", "+49 89 1234", "089 123456", "2023",
+    "12.03.2023", "£1,250.00", "v2.3", "ID", "Élysée", "card", "iban", "nhs", "ssn", "phone",
+    "ip", "nino", "postcode",
+]  # fmt: skip
+
+
+def _same_with_every_region_scanned(text: str) -> None:
+    for name, make in BUILTIN.items():
+        recognizer = make()
+        if not recognizer.numeric:
+            continue
+        unfiltered = copy.copy(recognizer)
+        unfiltered.min_digits, unfiltered._needs = 0, None
+        assert recognizer.find(text) == unfiltered.find(text), (name, text)
+
+
+def test_skipping_numeric_regions_that_cannot_match_changes_nothing() -> None:
+    """``min_digits`` and ``needs`` only skip regions where nothing would be found."""
+    for a in _NUMERIC_PIECES:
+        _same_with_every_region_scanned(a)
+        for b in _NUMERIC_PIECES:
+            _same_with_every_region_scanned(f"{a} {b}")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_NUMERIC_PIECES),
+            st.sampled_from([" ", "  ", "\n", ", ", ": ", "-", ".", "/", "\t"]),
+            st.from_regex(r"[0-9]{1,12}", fullmatch=True),
+            st.from_regex(r"[A-Z]{1,3}[0-9]{1,3}", fullmatch=True),
+        ),
+        max_size=14,
+    ).map("".join)
+)
+def test_skipping_numeric_regions_changes_nothing_in_any_mix(text: str) -> None:
+    _same_with_every_region_scanned(text)
