@@ -42,7 +42,10 @@ class Category(StrEnum):
 
     @property
     def sensitivity(self) -> int:
-        return list(Category).index(self)
+        return _SENSITIVITY[self]
+
+
+_SENSITIVITY = {c: rank for rank, c in enumerate(Category)}
 
 
 @dataclass(frozen=True, slots=True)
