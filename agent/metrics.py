@@ -41,6 +41,12 @@ class AgentMetrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128),
             registry=r,
         )
+        self.audit_seconds = Histogram(
+            "bastion_agent_audit_commit_seconds",
+            "time until an audit append is durable (group commit + fsync)",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
         self.cloud_seconds = Histogram(
             "bastion_agent_cloud_seconds",
             "cloud tier call latency",

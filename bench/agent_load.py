@@ -32,6 +32,7 @@ from bastion.wire.v1 import agent_pb2, agent_pb2_grpc
 
 ROOT = Path(__file__).resolve().parent.parent
 MARK = "agent-load"
+SLOW_COMMIT_S = 0.02  # a histogram bucket bound of agent/metrics.py
 
 
 def sections(n: int = 64) -> list[str]:
@@ -124,7 +125,14 @@ async def _empty_server() -> tuple[grpc.aio.Server, int]:
     return server, port
 
 
+def _percentiles(latencies: list[float]) -> dict[str, float]:
+    q = statistics.quantiles(sorted(latencies), n=100, method="inclusive")
+    return {"p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000}
+
+
 def models_alone(texts: list[str], batch: int, seconds: float, backend: str) -> dict[str, float]:
+    """The detection engine in this process, no gRPC, no audit: batches of ``batch``
+    sections back to back. Throughput, and the latency of one call (p50/p99)."""
     from agent.detect import load_engine
 
     engine = load_engine(backend=backend)
@@ -132,13 +140,53 @@ def models_alone(texts: list[str], batch: int, seconds: float, backend: str) -> 
     n = 0
     started = time.perf_counter()
     i = 0
+    calls: list[float] = []
     while time.perf_counter() - started < seconds:
         chunk = [texts[(i + k) % len(texts)] for k in range(batch)]
+        t0 = time.perf_counter()
         engine.analyze(chunk)
+        calls.append(time.perf_counter() - t0)
         n += batch
         i += batch
     elapsed = time.perf_counter() - started
-    return {"sections_per_s": n / elapsed, "ms_per_batch": elapsed / (n / batch) * 1000}
+    return {
+        "sections_per_s": n / elapsed,
+        "ms_per_batch": elapsed / (n / batch) * 1000,
+        **_percentiles(calls),
+    }
+
+
+def raw_model_alone(texts: list[str], seconds: float, backend: str) -> dict[str, float]:
+    """The INT8 model's bare ``run`` on one section at a time (tokenised beforehand): the
+    floor under any one-caller latency, with no recognizer, decoding, gRPC or audit."""
+    from bench.detect_bench import raw_runner
+
+    run, make_batches = raw_runner(backend, "f32")
+    inputs = [make_batches([t]) for t in texts]
+    for b in inputs[0]:
+        run(b)
+    calls: list[float] = []
+    started = time.perf_counter()
+    i = 0
+    while time.perf_counter() - started < seconds:
+        t0 = time.perf_counter()
+        for b in inputs[i % len(inputs)]:
+            run(b)
+        calls.append(time.perf_counter() - t0)
+        i += 1
+    return _percentiles(calls)
+
+
+def _slow_commits(agent: Any, threshold_s: float) -> tuple[int, int]:
+    """(audit commits slower than ``threshold_s``, all commits) from the agent's metrics."""
+    slow = total = 0.0
+    for metric in agent.pipeline.metrics.audit_seconds.collect():
+        for sample in metric.samples:
+            if sample.name.endswith("_count"):
+                total = sample.value
+            elif sample.name.endswith("_bucket") and float(sample.labels["le"]) == threshold_s:
+                slow = -sample.value
+    return int(total + slow), int(total)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,9 +219,12 @@ def main(argv: list[str] | None = None) -> int:
             loop = asyncio.get_running_loop()
             try:
                 for c in args.concurrency:
+                    before = _slow_commits(agent, SLOW_COMMIT_S)
                     results[f"agent-{c}"] = await loop.run_in_executor(
                         None, drive, f"127.0.0.1:{agent_port}", texts, c, args.seconds
                     )
+                    after = _slow_commits(agent, SLOW_COMMIT_S)
+                    results[f"commits-{c}"] = (after[0] - before[0], after[1] - before[1])
                     results[f"empty-{c}"] = await loop.run_in_executor(
                         None, drive, f"127.0.0.1:{empty_port}", texts, c, args.seconds
                     )
@@ -184,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     asyncio.run(measure())
     for c in args.concurrency:
         results[f"models-{c}"] = models_alone(texts, min(c, 32), args.seconds, args.backend)
+    if 1 in args.concurrency:
+        results["raw-1"] = raw_model_alone(texts, args.seconds, args.backend)
 
     header = (
         "| callers | server | req/s | mean ms | p50 ms | p95 ms | p99 ms | p99/mean |\n"
@@ -203,6 +256,20 @@ def main(argv: list[str] | None = None) -> int:
     for c in args.concurrency:
         m = results[f"models-{c}"]["sections_per_s"]
         rows.append(f"| {c} | {m:.1f} | {results[f'agent-{c}']['rps'] / m:.2f} |")
+    if 1 in args.concurrency:
+        a, m, raw = results["agent-1"], results["models-1"], results["raw-1"]
+        slow, commits = results["commits-1"]
+        rows += [
+            "",
+            "| one caller, one section per call | p50 ms | p99 ms |",
+            "|---|---|---|",
+            f"| agent: Analyze over gRPC, audited | {a['p50_ms']:.2f} | {a['p99_ms']:.2f} |",
+            f"| detection engine alone | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} |",
+            f"| raw INT8 model alone | {raw['p50_ms']:.2f} | {raw['p99_ms']:.2f} |",
+            "",
+            f"Audit commits slower than {SLOW_COMMIT_S * 1000:.0f} ms during the one-caller run "
+            f"(each request waits for its fsync): {slow} of {commits}.",
+        ]
     verdicts = []
     if 1 in args.concurrency:
         p99 = results["agent-1"]["p99_ms"]

@@ -47,5 +47,6 @@ def test_metrics_count_calls_by_method_and_code_without_content(tmp_path: Path) 
     )
     assert 'bastion_agent_entities_total{type="IBAN_CODE"}' in body
     assert "bastion_agent_inference_seconds_count" in body
+    assert "bastion_agent_audit_commit_seconds_count 1.0" in body
     for leaked in ("Hannelore", "Schmitz", "DE89", "acme-law", "m1"):
         assert leaked not in body
