@@ -144,6 +144,29 @@ def compile_words(words: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![^\W_]){_word_alternation(words)}(?![^\W_])", re.IGNORECASE)
 
 
+class _WholeWords:
+    """Words to find as whole words, by their first letter run: a word is looked for only
+    when that run is one of the text's letter runs (``ScanText.words``), so only the runs
+    present in a text are visited."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        by_first: dict[str, list[str]] = {}
+        always: list[str] = []  # words without a letter run: always looked for
+        for w in words:
+            m = _LETTER_RUN.search(w)
+            if m is None:
+                always.append(w)
+            else:
+                by_first.setdefault(m.group(), []).append(w)
+        self._by_first = {run: tuple(ws) for run, ws in by_first.items()}
+        self._first_runs = frozenset(by_first)
+        self._always = tuple(always)
+
+    def worth_searching(self, scan: ScanText) -> Iterable[str]:
+        runs = self._first_runs & scan.words
+        return chain(self._always, *(self._by_first[run] for run in runs))
+
+
 class AnchorIndex:
     """Finds anchor words fast: ``str.find`` per word over the lower-cased text (a regex
     alternation of many words is ~10x slower), word boundaries checked on the few hits."""
@@ -152,19 +175,7 @@ class AnchorIndex:
         self.anchor = anchor
         self._words = tuple(sorted({w.lower() for w in anchor.words}, key=len, reverse=True))
         self._fallback = re.compile(_word_alternation(self._words), re.IGNORECASE)
-        # a whole word is looked for only when its first letter run occurs in the text:
-        # the words by first run, so that only the runs present in a text are visited
-        by_first: dict[str, list[str]] = {}
-        always: list[str] = []
-        for w in self._words:
-            m = _LETTER_RUN.search(w)
-            if m is None:
-                always.append(w)
-            else:
-                by_first.setdefault(m.group(), []).append(w)
-        self._by_first = {k: tuple(v) for k, v in by_first.items()}
-        self._first_runs = frozenset(by_first)
-        self._always = tuple(always)
+        self._whole_words = _WholeWords(self._words)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -185,14 +196,7 @@ class AnchorIndex:
                 if not whole or _whole_word(scan.text, *m.span()):
                     best[m.start()] = m.end()
             return sorted(best.items())
-        if whole:
-            runs = self._first_runs & scan.words
-            words: Iterable[str] = [
-                *self._always,
-                *(w for run in runs for w in self._by_first[run]),
-            ]
-        else:
-            words = self._words
+        words = self._whole_words.worth_searching(scan) if whole else self._words
         for word in words:
             pos = low.find(word)
             while pos != -1:
@@ -230,18 +234,7 @@ class AnchorSet:
                 owners.setdefault(word, []).append(k)
         self._whole = {w: tuple(ks) for w, ks in whole.items()}
         self._partial = tuple((w, tuple(ks)) for w, ks in partial.items())
-        # as in AnchorIndex: a whole word is looked for only when its first run occurs
-        by_first: dict[str, list[str]] = {}
-        always: list[str] = []
-        for word in self._whole:
-            m = _LETTER_RUN.search(word)
-            if m is None:
-                always.append(word)
-            else:
-                by_first.setdefault(m.group(), []).append(word)
-        self._by_first = {run: tuple(ws) for run, ws in by_first.items()}
-        self._first_runs = frozenset(by_first)
-        self._always = tuple(always)
+        self._whole_words = _WholeWords(self._whole)
 
     def search(self, scan: ScanText) -> None:
         """Record every anchor's hits on ``scan`` (``scan.anchor_hits``). A text whose
@@ -250,8 +243,7 @@ class AnchorSet:
         if low is None:
             return
         best: list[dict[int, int]] = [{} for _ in self.indexes]
-        runs = self._first_runs & scan.words
-        for word in chain(self._always, *(self._by_first[run] for run in runs)):
+        for word in self._whole_words.worth_searching(scan):
             owners = self._whole[word]
             pos = low.find(word)
             while pos != -1:
