@@ -179,14 +179,14 @@ def raw_model_alone(texts: list[str], seconds: float, backend: str) -> dict[str,
 
 def _slow_commits(agent: Any, threshold_s: float) -> tuple[int, int]:
     """(audit commits slower than ``threshold_s``, all commits) from the agent's metrics."""
-    slow = total = 0.0
+    within = total = 0.0  # the histogram's buckets are cumulative: "at most le seconds"
     for metric in agent.pipeline.metrics.audit_seconds.collect():
         for sample in metric.samples:
             if sample.name.endswith("_count"):
                 total = sample.value
             elif sample.name.endswith("_bucket") and float(sample.labels["le"]) == threshold_s:
-                slow = -sample.value
-    return int(total + slow), int(total)
+                within = sample.value
+    return int(total - within), int(total)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -233,7 +233,7 @@ class AnchorSet:
             for word in index.words:
                 owners.setdefault(word, []).append(k)
         self._whole = {w: tuple(ks) for w, ks in whole.items()}
-        self._partial = tuple((w, tuple(ks)) for w, ks in partial.items())
+        self._partial = tuple((w, tuple(ks), False) for w, ks in partial.items())
         self._whole_words = _WholeWords(self._whole)
 
     def search(self, scan: ScanText) -> None:
@@ -243,23 +243,18 @@ class AnchorSet:
         if low is None:
             return
         best: list[dict[int, int]] = [{} for _ in self.indexes]
-        for word in self._whole_words.worth_searching(scan):
-            owners = self._whole[word]
+        wanted = chain(
+            ((w, self._whole[w], True) for w in self._whole_words.worth_searching(scan)),
+            self._partial,
+        )
+        for word, owners, whole in wanted:
             pos = low.find(word)
             while pos != -1:
                 end = pos + len(word)
-                if _whole_word(low, pos, end):
+                if not whole or _whole_word(low, pos, end):
                     for k in owners:
                         if best[k].get(pos, -1) < end:
                             best[k][pos] = end
-                pos = low.find(word, pos + 1)
-        for word, owners in self._partial:
-            pos = low.find(word)
-            while pos != -1:
-                end = pos + len(word)
-                for k in owners:
-                    if best[k].get(pos, -1) < end:
-                        best[k][pos] = end
                 pos = low.find(word, pos + 1)
         scan.anchor_hits = {
             index: sorted(b.items()) for index, b in zip(self.indexes, best, strict=True)
