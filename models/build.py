@@ -150,6 +150,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="distil from this earlier build's artifacts (its INT8 ONNX model); "
         "see models/train/distil.py",
     )
+    p.add_argument(
+        "--no-teacher-filter",
+        action="store_true",
+        help="distil on every token, also where the teacher disagrees with the gold label",
+    )
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--out", type=Path, default=REPO / "models" / "artifacts")
     p.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "bastion-models")
@@ -187,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from models.train.loop import TrainConfig, seed_everything, train
     from models.train.model import SectionTagger, load_encoder, prune_ffn
 
-    cfg = TrainConfig(epochs=args.epochs, seed=args.seed)
+    cfg = TrainConfig(epochs=args.epochs, seed=args.seed, filter_teacher=not args.no_teacher_filter)
     seed_everything(cfg.seed, cfg.threads)
     src = weights_dir()
     out: Path = args.out
@@ -256,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "artifact": mf.ONNX_INT8_NAME,
                 "sha256": sha256(teacher_onnx),
                 "temperature": TEMPERATURE,
+                "filtered": cfg.filter_teacher,
             }
         encoder = prune_ffn(load_encoder(src, keep), args.ffn)
         model = SectionTagger(encoder, len(labels), len(CATEGORIES))

@@ -9,6 +9,11 @@ organisation named after a place).
 
 The teacher is a previous build's INT8 ONNX artifact (``bastion models build --ffn 1536
 --out DIR``, itself deterministic), run with ONNX Runtime on exactly the training windows.
+
+Filtered: a token (or a window's category) whose teacher argmax disagrees with the gold
+label gets no soft loss, only the hard one. The teacher was trained on older data and
+reads, say, a product name as an organisation; distilling that would teach the student
+the teacher's mistake on exactly the examples added to correct it.
 """
 
 from __future__ import annotations
@@ -72,9 +77,12 @@ def soft_loss(
     teacher_cat: torch.Tensor,
     token_mask: torch.Tensor,
     category_weight: float,
+    labels: torch.Tensor | None = None,
+    categories: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """KL(teacher || student) at temperature ``TEMPERATURE`` over the real tokens, plus
-    the same for the category, weighted as the hard losses are."""
+    the same for the category, weighted as the hard losses are. With gold ``labels``
+    and ``categories``, only where the teacher's argmax agrees with them."""
     t = TEMPERATURE
     kl_tok = F.kl_div(
         F.log_softmax(student_tok / t, dim=-1),
@@ -82,12 +90,19 @@ def soft_loss(
         log_target=True,
         reduction="none",
     ).sum(-1)
+    if labels is not None:
+        token_mask = token_mask & (teacher_tok.argmax(-1) == labels)
     mask = token_mask.to(kl_tok.dtype)
     tok = (kl_tok * mask).sum() / mask.sum().clamp(min=1.0)
-    cat = F.kl_div(
+    kl_cat = F.kl_div(
         F.log_softmax(student_cat / t, dim=-1),
         F.log_softmax(teacher_cat / t, dim=-1),
         log_target=True,
-        reduction="batchmean",
-    )
+        reduction="none",
+    ).sum(-1)
+    if categories is not None:
+        keep = (teacher_cat.argmax(-1) == categories).to(kl_cat.dtype)
+        cat = (kl_cat * keep).sum() / kl_cat.shape[0]
+    else:
+        cat = kl_cat.mean()
     return (tok + category_weight * cat) * t * t

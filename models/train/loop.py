@@ -34,6 +34,8 @@ class TrainConfig:
     o_weight: float = 0.5  # recall matters more than precision: a missed name leaks
     seed: int = 1234
     threads: int = 2
+    #: distil only where the teacher agrees with the gold label (``distil.soft_loss``)
+    filter_teacher: bool = True
 
 
 def seed_everything(seed: int, threads: int) -> None:
@@ -114,7 +116,14 @@ def train(
             if batch[0].teacher_tokens is not None:
                 t_tok, t_cat = distil.teacher_tensors(batch, ids.shape[1])
                 loss = loss + distil.SOFT_WEIGHT * distil.soft_loss(
-                    tok_logits, cat_logits, t_tok, t_cat, labels != -100, cfg.category_weight
+                    tok_logits,
+                    cat_logits,
+                    t_tok,
+                    t_cat,
+                    labels != -100,
+                    cfg.category_weight,
+                    labels if cfg.filter_teacher else None,
+                    cats if cfg.filter_teacher else None,
                 )
             opt.zero_grad()
             loss.backward()

@@ -12,6 +12,7 @@ from models.datagen.kind import Kind
 from models.datagen.kinds_train.babble import babble, label_line
 from models.datagen.kinds_train.kinds_more import calendar_invite, contract_clause, invoice
 from models.datagen.kinds_train.plain import policy_excerpt
+from models.datagen.kinds_train.round2 import KINDS as ROUND2_KINDS
 from models.datagen.kinds_train.topics import filler, paragraph, say
 
 ALL = ("public", "internal", "confidential", "financial_personal", "hr", "health", "privileged")
@@ -435,3 +436,4 @@ KINDS: tuple[Kind, ...] = (
     Kind("train.calendar_invite", ALL, calendar_invite),
     Kind("train.contract_clause", ("confidential", "privileged"), contract_clause),
 )
+KINDS += ROUND2_KINDS
