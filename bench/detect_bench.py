@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from agent.domain import Category
 from models.datagen import CATEGORIES, ENTITY_TYPES, Sample, generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -238,19 +239,40 @@ def evaluate(gold: Sequence[Sample], preds: Sequence[Prediction]) -> dict[str, A
     return out
 
 
+#: ``Category.sensitivity`` of each category (declaration order, least sensitive first)
+SENSITIVITY: dict[str, int] = {c.value: c.sensitivity for c in Category}
+
+
+def downgraded(gold: str, pred: str) -> bool:
+    """The prediction is a category the policy treats less strictly than the true one:
+    lower ``Category.sensitivity`` (public < internal < confidential < financial_personal
+    < hr < health < privileged). A policy written against this order lets more of a
+    downgraded section leave than its true category would."""
+    return SENSITIVITY[pred] < SENSITIVITY[gold]
+
+
 def category_metrics(gold: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
-    acc = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold) if gold else 0.0
+    pairs = list(zip(gold, pred, strict=True))
+    acc = sum(g == p for g, p in pairs) / len(gold) if gold else 0.0
     per: dict[str, float] = {}
+    recall: dict[str, float] = {}
     for c in CATEGORIES:
-        tp = sum(g == c and p == c for g, p in zip(gold, pred, strict=True))
+        tp = sum(g == c and p == c for g, p in pairs)
         n_p = sum(p == c for p in pred)
         n_g = sum(g == c for g in gold)
         per[c] = prf(tp, n_p, tp, n_g)["f1"] if n_g or n_p else 1.0
-    confusion = Counter(f"{g}->{p}" for g, p in zip(gold, pred, strict=True) if g != p)
+        recall[c] = tp / n_g if n_g else 1.0
+    confusion = Counter(f"{g}->{p}" for g, p in pairs if g != p)
+    down = Counter(f"{g}->{p}" for g, p in pairs if downgraded(g, p))
     return {
         "accuracy": acc,
         "macro_f1": sum(per.values()) / len(per),
         "per_category_f1": per,
+        "per_category_recall": recall,
+        "public_recall": recall["public"],
+        "downgrade_rate": sum(down.values()) / len(pairs) if pairs else 0.0,
+        "n_sections": len(pairs),
+        "downgrades": down.most_common(5),
         "top_confusions": confusion.most_common(5),
     }
 
@@ -806,6 +828,8 @@ def render(
     elapsed: float,
     paired: dict[str, float] | None = None,
     others: dict[int, dict[str, Any]] | None = None,
+    gold: dict[str, dict[str, dict[str, Any]]] | None = None,
+    gold_paths: dict[str, Path] | None = None,
 ) -> str:
     presidio = next((r for n, r in runs.items() if n.startswith("presidio")), None)
     ordered = list(runs.values())
@@ -845,6 +869,30 @@ def render(
             "",
             other_samples_table(args.seed, main.metrics, others),
         ]
+    if main is not None and main.metrics:
+        gold = gold or {}
+        sizes = {name: _sections(per) for name, per in gold.items()}
+        out += [
+            "### Evaluation sets side by side (issue 18)",
+            "",
+            "The generated test split and every `--gold` set (text the generator never wrote), "
+            "each scored with the same engines in the same run (quality only; speed is measured "
+            "on the test split). `public recall` is the share of truly public sections "
+            "predicted public; `downgrade rate` the share of sections predicted as a category "
+            "the policy treats less strictly than the true one (lower `Category.sensitivity`: "
+            "public < internal < confidential < financial_personal < hr < health < "
+            "privileged).",
+            "",
+            sets_side_by_side(f"test split (seed {args.seed}, {args.n})", runs, gold, sizes),
+            f"Targets (issue 18) for {main.name}; the test-split cell gives the benchmark's "
+            "sample and, in brackets, the range over it and the `--other-seeds` samples; a "
+            "target is met only on every sample of every set.",
+            "",
+            *round2_target_lines(main.name, [main.metrics, *(others or {}).values()], gold),
+            "",
+        ]
+        if gold:
+            out += gold_sections(main.name, gold, gold_paths or {})
     out += [
         "### Per type",
         "",
@@ -958,7 +1006,11 @@ def error_notes(runs: dict[str, SystemRun]) -> list[str]:
     main = runs.get("bastion-onnx-int8") or runs.get("bastion-openvino-int8")
     if main is None or not main.metrics:
         return []
-    m = main.metrics
+    return error_notes_for(main.name, main.metrics)
+
+
+def error_notes_for(name: str, m: dict[str, Any]) -> list[str]:
+    """Where one system's errors are on one set of sections."""
     per = m["per_type"]
     fps = sorted(
         ((v["n_pred"] - round(v["p"] * v["n_pred"]), t) for t, v in per.items()), reverse=True
@@ -968,26 +1020,233 @@ def error_notes(runs: dict[str, SystemRun]) -> list[str]:
     )
     leaks = ", ".join(f"{t} {n}" for t, n in list(m["leaked_chars_by_type"].items())[:6])
     out = [
-        f"{main.name} strict false positives by type: "
-        + ", ".join(f"{t} {n}" for n, t in fps[:6] if n),
-        f"{main.name} strict misses by type (wrong extent or type counts as a miss): "
+        f"{name} strict false positives by type: " + ", ".join(f"{t} {n}" for n, t in fps[:6] if n),
+        f"{name} strict misses by type (wrong extent or type counts as a miss): "
         + ", ".join(f"{t} {n}" for n, t in fns[:6] if n),
-        f"{main.name} unredacted gold characters by type: {leaks or 'none'}",
+        f"{name} unredacted gold characters by type: {leaks or 'none'}",
     ]
     for label in ("by_locale", "by_kind"):
         groups = m.get(label, {})
         worst = sorted(groups.items(), key=lambda kv: -kv[1]["leak"])[:5]
         if worst:
             out.append(
-                f"{main.name} highest leak {label.replace('_', ' ')}: "
+                f"{name} highest leak {label.replace('_', ' ')}: "
                 + ", ".join(f"{k} {_pct(v['leak'])} (F1 {v['f1']:.2f})" for k, v in worst)
             )
     cat = m.get("category")
     if cat:
         out.append(
-            f"{main.name} category confusions (gold->predicted): "
+            f"{name} category confusions (gold->predicted): "
             + ", ".join(f"{k} ({v})" for k, v in cat["top_confusions"])
         )
+        if cat.get("downgrades"):
+            out.append(
+                f"{name} downgrades (gold->predicted, less strict): "
+                + ", ".join(f"{k} ({v})" for k, v in cat["downgrades"])
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- gold sets
+
+#: issue 18's targets; each must hold on every evaluation set (the test split, its other
+#: samples, and every ``--gold`` set)
+ROUND2_TARGETS: tuple[tuple[str, str, str, float, bool], ...] = (
+    # (name, wanted, metric key, bound, higher is better)
+    ("precision (strict)", ">= 0.92", "p_strict", 0.92, True),
+    ("any-overlap recall", ">= 0.995", "r_any", 0.995, True),
+    ("leak", "<= 0.2%", "leak", 0.002, False),
+    ("category macro-F1", ">= 0.92", "macro_f1", 0.92, True),
+    ("public recall", ">= 0.85", "public_recall", 0.85, True),
+    ("downgrade rate", "<= 1%", "downgrade_rate", 0.01, False),
+)
+
+
+def headline(m: dict[str, Any]) -> dict[str, float | None]:
+    """The figures issue 18 sets targets on, from one ``evaluate`` result."""
+    cat = m.get("category")
+    return {
+        "p_strict": m["strict"]["p"],
+        "r_strict": m["strict"]["r"],
+        "r_any": m["any"]["r"],
+        "leak": m["leak"],
+        "leak_chars": m["leak_chars"],
+        "leak_values": m["leak_values"],
+        "accuracy": cat["accuracy"] if cat else None,
+        "macro_f1": cat["macro_f1"] if cat else None,
+        "public_recall": cat["public_recall"] if cat else None,
+        "downgrade_rate": cat["downgrade_rate"] if cat else None,
+    }
+
+
+def load_gold(path: Path) -> list[Sample]:
+    """A gold JSONL file (``Sample.to_json`` lines, as ``python -m models.datagen --out``
+    and ``bench.corpus.prose --out`` write them)."""
+    out: list[Sample] = []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(Sample.from_json(json.loads(line)))
+            except (ValueError, KeyError, TypeError, IndexError) as exc:
+                raise ValueError(f"{path}:{n}: not a gold line ({exc})") from exc
+    for s in out:
+        if s.category not in CATEGORIES:
+            raise ValueError(f"{path}: {s.id}: unknown category {s.category!r}")
+    return out
+
+
+def gold_set_name(path: Path) -> str:
+    """``prose.gold.jsonl`` -> ``prose``."""
+    return path.name.split(".")[0] or path.name
+
+
+Analyzer = Callable[[Sequence[str]], list[Prediction]]
+
+
+def gold_analyzers(compare_models: Sequence[Path]) -> dict[str, Callable[[], Analyzer]]:
+    """How to load each system that the ``--gold`` sets are scored with (quality only)."""
+    from agent.detect import load_engine
+    from agent.recognize import PatternEngine
+
+    def engine(backend: str, models_dir: Path | None = None) -> Analyzer:
+        return engine_analyzer(load_engine(backend=backend, models_dir=models_dir))
+
+    def patterns() -> Analyzer:
+        pe = PatternEngine.default()
+        return lambda chunk: [Prediction(_entity_spans(pe.analyze(t))) for t in chunk]
+
+    out: dict[str, Callable[[], Analyzer]] = {
+        "bastion-onnx-int8": functools.partial(engine, "onnx"),
+        "bastion-openvino-int8": functools.partial(engine, "openvino"),
+    }
+    for d in compare_models:
+        out[f"bastion-openvino-int8-{d.name}"] = functools.partial(engine, "openvino", d)
+    out["patterns"] = patterns
+    return out
+
+
+def evaluate_gold_sets(
+    sets: dict[str, list[Sample]],
+    systems: dict[str, Callable[[], Analyzer]],
+    batch: int,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{set: {system: metrics}}``: every system's quality on every gold set."""
+    out: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in sets}
+    for system, load in systems.items():
+        analyze = load()
+        for set_name, samples in sets.items():
+            preds = in_chunks(analyze, [s.text for s in samples], batch)
+            m = evaluate(samples, preds)
+            m["by_locale"] = breakdown(samples, preds, lambda s: s.locale)
+            m["by_kind"] = breakdown(samples, preds, lambda s: s.kind)
+            out[set_name][system] = m
+            print(f"gold set {set_name}: {system} F1 {m['strict']['f1']:.3f}", file=sys.stderr)
+    return out
+
+
+def _sections(per: dict[str, dict[str, Any]]) -> int:
+    """How many sections a gold set's results were computed on."""
+    for m in per.values():
+        cat = m.get("category")
+        if cat and "n_sections" in cat:
+            return int(cat["n_sections"])
+    return 0
+
+
+def _cell(key: str, v: float | None) -> str:
+    if v is None:
+        return "-"
+    return _pct(v) if key in ("leak", "leak_chars", "leak_values", "downgrade_rate") else _f(v)
+
+
+def sets_side_by_side(
+    test_label: str,
+    runs: dict[str, SystemRun],
+    gold: dict[str, dict[str, dict[str, Any]]],
+    sizes: dict[str, int],
+) -> str:
+    """Each scored system on the test split and on every gold set, one row per pair."""
+    keys = (
+        "p_strict", "r_strict", "r_any", "leak_chars", "leak_values", "accuracy", "macro_f1",
+        "public_recall", "downgrade_rate",
+    )  # fmt: skip
+    rows = [
+        "| set | system | P strict | R strict | R any | leak chars | leak values | cat acc "
+        "| cat macro-F1 | public recall | downgrade rate |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    sets: list[tuple[str, dict[str, dict[str, Any]]]] = [
+        (test_label, {n: r.metrics for n, r in runs.items() if r.metrics})
+    ]
+    sets += [(f"{name} ({sizes[name]} sections)", per) for name, per in gold.items()]
+    for label, per in sets:
+        for system, m in per.items():
+            if split_procs(system)[1] or system == "bastion-openvino-int8-bf16":
+                continue  # same predictions as the 1-process / f32 engine
+            h = headline(m)
+            cells = " | ".join(_cell(k, h[k]) for k in keys)
+            rows.append(f"| {label} | {system} | {cells} |")
+    return "\n".join(rows) + "\n"
+
+
+def round2_target_lines(
+    main: str,
+    test: list[dict[str, Any]],
+    gold: dict[str, dict[str, dict[str, Any]]],
+) -> list[str]:
+    """Issue 18's targets for ``main`` on the test split (all samples) and each gold set."""
+    head = "| target | wanted | test split | " + " | ".join(gold) + " | status |"
+    lines = [head, "|---|---|---|" + "---|" * len(gold) + "---|"]
+    for name, wanted, key, bound, higher in ROUND2_TARGETS:
+        values: list[float] = []
+        test_vals = [headline(m)[key] for m in test]
+        known = [v for v in test_vals if v is not None]
+        if known:
+            first = test_vals[0]
+            text = _cell(key, first)
+            if len(known) > 1:
+                text += f" ({_cell(key, min(known))}-{_cell(key, max(known))})"
+            values += known
+        else:
+            text = "-"
+        cells = [text]
+        for per in gold.values():
+            v = headline(per[main])[key] if main in per else None
+            cells.append(_cell(key, v))
+            if v is not None:
+                values.append(v)
+        ok = bool(values) and all((v >= bound) if higher else (v <= bound) for v in values)
+        lines.append(
+            f"| {name} | {wanted} | " + " | ".join(cells) + f" | {'met' if ok else '**missed**'} |"
+        )
+    return lines
+
+
+def gold_sections(
+    main: str, gold: dict[str, dict[str, dict[str, Any]]], paths: dict[str, Path]
+) -> list[str]:
+    """Per gold set: per-type table and category table of every system, and where the main
+    engine's errors are."""
+    out: list[str] = []
+    for set_name, per in gold.items():
+        out += [f"### {set_name} set (`{paths[set_name]}`)", ""]
+        fake_runs = [SystemRun(n, [], 0.0, 0, 0, metrics=m) for n, m in per.items()]
+        out += ["Each cell: strict P / R / F1 / F2 (any-overlap P / R).", ""]
+        out += [per_type_table(fake_runs)]
+        cats = [(r.name, r.metrics["category"]) for r in fake_runs if r.metrics.get("category")]
+        if cats:
+            out += ["| system | " + " | ".join(CATEGORIES) + " | top confusions |"]
+            out.append("|---|" + "---|" * (len(CATEGORIES) + 1))
+            for name, c in cats:
+                conf = ", ".join(f"{k} ({v})" for k, v in c["top_confusions"])
+                cells = " | ".join(f"{c['per_category_f1'][k]:.2f}" for k in CATEGORIES)
+                out.append(f"| {name} | {cells} | {conf} |")
+            out.append("")
+        if main in per:
+            out += [f"- {n}" for n in error_notes_for(main, per[main])]
+            out.append("")
     return out
 
 
@@ -1057,12 +1316,28 @@ def main(argv: list[str] | None = None) -> int:
         default=[99, 123, 2024],
         help="further test samples (same --n) scored for quality only (default 99 123 2024)",
     )
+    parser.add_argument(
+        "--gold",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an extra gold JSONL set (Sample.to_json lines, e.g. the hand-written prose set), "
+        "scored for quality with the Bastion engines beside the test split; repeatable",
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--json", type=Path, default=None, help="also write all metrics as JSON")
     args = parser.parse_args(argv)
     if args.n < 1 or args.repeat < 1 or args.procs < 1:
         parser.error("--n, --repeat and --procs must be >= 1")
 
+    gold_paths = {gold_set_name(p): p for p in args.gold}
+    if len(gold_paths) != len(args.gold):
+        parser.error("two --gold files have the same name")
+    try:
+        gold_sets = {name: load_gold(p) for name, p in gold_paths.items()}
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc))
     started = dt.datetime.now(dt.UTC)
     args.load_before = os.getloadavg()[0]
     t_start = time.perf_counter()
@@ -1237,14 +1512,23 @@ def main(argv: list[str] | None = None) -> int:
             )
         except Exception as exc:
             skip("other test samples", exc)
+    gold: dict[str, dict[str, dict[str, Any]]] = {}
+    if gold_sets:
+        systems = {n: f for n, f in gold_analyzers(args.compare_models).items() if by_name.get(n)}
+        try:
+            gold = evaluate_gold_sets(gold_sets, systems, args.batch)
+        except Exception as exc:
+            skip("gold sets", exc)
     elapsed = time.perf_counter() - t_start
-    section = render(args, by_name, notes, agree, started, elapsed, paired, others)
+    section = render(
+        args, by_name, notes, agree, started, elapsed, paired, others, gold, gold_paths
+    )
     print(section)
     if not args.no_docs:
         write_docs(section)
         print(f"wrote {DOCS.relative_to(ROOT)}", file=sys.stderr)
     if args.json:
-        payload = {
+        payload: dict[str, Any] = {
             name: {
                 "seconds": r.seconds,
                 "sections_per_s": r.sections_per_s,
@@ -1254,6 +1538,10 @@ def main(argv: list[str] | None = None) -> int:
             }
             for name, r in by_name.items()
         }
+        if gold:  # (beside the systems' names; absent when not asked for)
+            payload["gold_sets"] = gold
+        if others:
+            payload["other_samples"] = {str(k): v for k, v in others.items()}
         args.json.write_text(json.dumps(payload, indent=2, default=str), encoding="utf-8")
     return 0
 

@@ -169,3 +169,47 @@ def test_benchmark_runs_the_two_process_engine_and_raw_model(tmp_path: Path) -> 
     assert result["bastion-openvino-int8 (2 procs)"]["metrics"]["strict"]["n_pred"] > 0
     assert result["raw-int8-openvino (2 procs)"]["metrics"] == {}
     assert all(r["sections_per_s"] > 0 for r in result.values())
+
+
+def test_downgrade_rate_counts_only_less_strict_predictions() -> None:
+    gold = ["privileged", "hr", "public", "financial_personal", "health"]
+    pred = ["hr", "privileged", "internal", "hr", "health"]
+    cat = bench.category_metrics(gold, pred)
+    # privileged -> hr is a downgrade; hr -> privileged, public -> internal and
+    # financial_personal -> hr are stricter than the truth
+    assert cat["downgrade_rate"] == pytest.approx(1 / 5)
+    assert cat["downgrades"] == [("privileged->hr", 1)]
+    assert cat["public_recall"] == 0.0
+    assert cat["per_category_recall"]["health"] == 1.0
+    assert bench.downgraded("health", "public") and not bench.downgraded("public", "health")
+
+
+def test_gold_file_round_trip_and_bad_line(tmp_path: Path) -> None:
+    samples = generate("dev", 5, 1)
+    good = tmp_path / "mine.gold.jsonl"
+    good.write_text("".join(json.dumps(s.to_json()) + "\n" for s in samples), encoding="utf-8")
+    assert bench.load_gold(good) == samples
+    assert bench.gold_set_name(good) == "mine"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "text": "t"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.jsonl:1"):
+        bench.load_gold(bad)
+
+
+def test_round2_targets_hold_only_on_every_set() -> None:
+    samples = generate("test", 20, 3)
+    perfect = evaluate(samples, [Prediction(list(s.spans), s.category) for s in samples])
+    public_missed = evaluate(
+        samples,
+        [
+            Prediction(list(s.spans), "internal" if s.category == "public" else s.category)
+            for s in samples
+        ],
+    )
+    lines = bench.round2_target_lines(
+        "e", [perfect], {"a": {"e": perfect}, "b": {"e": public_missed}}
+    )
+    status = {line.split(" | ")[0].lstrip("| "): line.rsplit(" | ", 1)[1] for line in lines[2:]}
+    assert status["precision (strict)"] == "met |"
+    assert status["public recall"] == "**missed** |"
+    assert status["downgrade rate"] == "met |"  # public -> internal is stricter, not looser
