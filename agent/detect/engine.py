@@ -9,6 +9,7 @@ from typing import Protocol
 
 from agent.classify import load_model
 from agent.classify.base import ModelResult, SectionModel
+from agent.detect.given_names import add_given_names
 from agent.detect.merge import merge
 from agent.detect.propagate import propagate
 from agent.domain import Category, Entity, SectionAnalysis
@@ -61,10 +62,11 @@ class DetectionEngine:
     def _analysis(self, text: str, res: ModelResult, found: list[Entity]) -> SectionAnalysis:
         scores = dict(res.category_scores)
         category = max(scores, key=lambda c: (scores[c], c.sensitivity))
+        merged = add_given_names(text, merge(text, res.entities, found))
         return SectionAnalysis(
             category=Category(category),
             category_scores=scores,
-            entities=tuple(propagate(text, merge(text, res.entities, found))),
+            entities=tuple(propagate(text, merged)),
             model_version=self._model.version,
         )
 
