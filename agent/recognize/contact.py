@@ -12,6 +12,8 @@ from agent.recognize.pattern import Pattern, PatternRecognizer, variants
 
 
 def _email_check(value: str) -> bool | None:
+    if "@" not in value:  # a local part whose domain was scrubbed
+        return None if not (value.startswith(".") or value.endswith(".")) else False
     local, _, domain = value.rpartition("@")
     if ".." in local or local.startswith(".") or local.endswith("."):
         return False
@@ -29,7 +31,16 @@ def email() -> PatternRecognizer:
                 r"(?<![\w.%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@"
                 r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w\-])",
                 0.9,
-            )
+            ),
+            # the domain was scrubbed ("priya.sharma@[redacted]", "k.ullmann@***",
+            # "j.doe@<domain removed>"): the local part, often the person's name, is left
+            Pattern(
+                "email, domain scrubbed",
+                r"(?<![\w.%+\-])(?P<local>[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63})"
+                r"@(?=[\[<({]|\*{2}|…|\.{3}|x{3}|X{3}|_{3}|-{3}|\?{3})",
+                0.8,
+                group="local",
+            ),
         ],
         context=("email", "e-mail", "mail", "courriel", "correo", "contact"),
         prefilter="@",

@@ -51,15 +51,42 @@ def uk_nhs() -> PatternRecognizer:
                 ("plain", rf"\d{{10}}{_R}", 0.2),
             ], prefix=_L),
         ],
-        context=(
-            "nhs", "nhs number", "nhs no", "national health service", "chi number", "patient",
-            "hcn", "health and care number",
-        ),
+        context=NHS_CONTEXT,
         negative_context=(*REFERENCE_NUMBER_WORDS, *PHONE_CONTEXT),
         numeric=True,
         min_digits=10,
         validator=nhs_valid,
         # mod 11 rejects 10 of 11 lookalikes, not all: context lifts it to 1.0
+        validated_score=0.8,
+    )  # fmt: skip
+
+
+NHS_CONTEXT = (
+    "nhs", "nhs number", "nhs no", "nhs num", "nhs id", "nhs#", "n.h.s", "n.h.s.",
+    "n.h.s. number", "national health service", "health service number",
+    "health service no", "chi number", "patient", "hcn", "health and care number",
+)  # fmt: skip
+
+
+def uk_nhs_loose() -> PatternRecognizer:
+    """An NHS number written in any grouping after an NHS cue: "94 34 76 59 19",
+    "9434 765 919", "943.476.5919", double spaces. Without the cue such a shape is a
+    phone number as often as not, so the cue is required here."""
+    return PatternRecognizer(
+        "uk_nhs_loose",
+        EntityType.UK_NHS,
+        [
+            Pattern(
+                "nhs number, any grouping",
+                rf"{_L}\d(?:(?:[ .\-]{{1,2}}|\r?\n)?\d){{9}}{_R}",
+                0.3,
+            )
+        ],
+        context=NHS_CONTEXT,
+        negative_context=(*REFERENCE_NUMBER_WORDS, *PHONE_CONTEXT),
+        context_required=True,
+        context_window=30,
+        validator=nhs_valid,
         validated_score=0.8,
     )  # fmt: skip
 

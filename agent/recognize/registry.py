@@ -29,6 +29,7 @@ BUILTIN: Mapping[str, Callable[[], PatternRecognizer]] = {
     "iban": financial.iban,
     "us_ssn": government.us_ssn,
     "uk_nhs": government.uk_nhs,
+    "uk_nhs_loose": government.uk_nhs_loose,
     "uk_nino": government.uk_nino,
     "passport": government.passport,
     "national_id": government.national_id,

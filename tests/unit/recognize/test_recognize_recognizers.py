@@ -31,6 +31,7 @@ def found(name: str, text: str) -> list[str]:
 def test_every_builtin_is_in_a_table() -> None:
     tested = {
         "email", "phone", "ip_address", "credit_card", "iban", "us_ssn", "uk_nhs", "uk_nino",
+        "uk_nhs_loose",
         "passport", "national_id", "prose_secrets", "contextual_tokens", "date_of_birth",
         "medical_record_number",
         "cloud_tokens",
@@ -52,6 +53,11 @@ def test_every_builtin_is_in_a_table() -> None:
         ("user@localhost", []),  # no domain suffix
         ("@example.com and jane@", []),
         ("price 5@3.50", []),
+        # the domain scrubbed: the local part (often a name) is still found
+        ("Email: priya.sharma@[redacted]", ["priya.sharma"]),
+        ("mail k.ullmann@*** or j.doe@<domain removed>", ["k.ullmann", "j.doe"]),
+        ("Contact: anna.b@... today", ["anna.b"]),
+        ("meet @ 5pm, price 5@ [list]", []),
     ],
 )
 def test_email(text: str, expected: list[str]) -> None:
@@ -194,6 +200,24 @@ def test_us_ssn(text: str, expected: list[str]) -> None:
 )
 def test_uk_nhs(text: str, expected: list[str]) -> None:
     assert found("uk_nhs", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NHS number 94 34 76 59 19", ["94 34 76 59 19"]),
+        ("NHS No: 9434 765 919 today", ["9434 765 919"]),
+        ("NHS number 943.476.5919", ["943.476.5919"]),
+        ("NHS number 943  476  5919", ["943  476  5919"]),
+        ("N.H.S. number 943-476-5919", ["943-476-5919"]),
+        ("health service number 9434765919", ["9434765919"]),
+        ("94 34 76 59 19", []),  # no cue: as often a phone number
+        ("NHS number 94 34 76 59 18", []),  # bad check digit
+        ("NHS: call 94 34 76 59 19", []),  # a phone cue is nearer
+    ],
+)
+def test_uk_nhs_loose(text: str, expected: list[str]) -> None:
+    assert found("uk_nhs_loose", text) == expected
 
 
 @pytest.mark.parametrize(
