@@ -172,3 +172,54 @@ def test_one_lowercase_word_as_a_model_only_person_needs_a_higher_score(
     text = f"Then {value} said no."
     ent = Entity(EntityType.PERSON, 5, 5 + len(value), score, "model")
     assert (merge(text, [ent], []) == [ent]) is kept
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("Summer2024!", True),
+        ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", True),
+        ("correct-lamp-staple-river", True),
+        ("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----", True),
+        ("<your-api-key>", False),  # placeholders and references to a vault
+        ("${DB_PASSWORD}", False),
+        ("{{ vault.smtp_password }}", False),
+        ("********", False),
+        ("[REDACTED]", False),
+        ("env:API_TOKEN", False),
+        ("107416e0330f3e21e8b8d44163716057c4ac99f3", False),  # a git commit hash
+        ("ccc76368-0d12-4efb-bef0-5493eee40a62", False),  # a UUID
+        ("rotate the key", False),  # prose
+    ],
+)
+def test_model_only_secret_must_look_like_one(value: str, kept: bool) -> None:
+    text = f"token: {value} end"
+    found = merge(text, [ent(EntityType.SECRET, 7, 7 + len(value), 0.99)], [])
+    assert bool(found) is kept
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("MRN 44821993 on file", True),
+        ("Patient 44821993, ward 7B", True),
+        ("Claim no. 44821993 filed", False),  # a reference word before it
+        ("Invoice 12345678 for the MRN", False),
+        ("claim ref CLM-2024-1234, MRN 55512345", True),  # the record cue is nearer
+        ("Ward 7B, patient 12345678", True),
+        ("MRN 1234", False),  # five digits at least
+    ],
+)
+def test_model_only_record_number_is_not_a_reference_number(text: str, kept: bool) -> None:
+    value = next(w.strip(",.") for w in reversed(text.split()) if sum(map(str.isdigit, w)) >= 4)
+    start = text.rindex(value)
+    mrn = EntityType.MEDICAL_RECORD_NUMBER
+    found = merge(text, [ent(mrn, start, start + len(value), 0.99)], [])
+    assert bool(found) is kept
+
+
+@pytest.mark.parametrize("etype", [P, EntityType.ORGANIZATION, L])
+def test_a_name_ends_before_its_possessive(etype: EntityType) -> None:
+    text = "Mr Patel’s number and Acme's offer"
+    out = merge(text, [ent(etype, 3, 10), ent(etype, 22, 28)], [])
+    assert [text[e.start : e.end] for e in out] == ["Patel", "Acme"]
