@@ -47,6 +47,7 @@ from pathlib import Path
 
 from agent.domain import Entity, EntityType
 from agent.recognize.checksums import iban_valid, luhn_valid, nhs_valid, nino_valid, ssn_valid
+from agent.recognize.secrets import is_placeholder
 
 MODEL_SOURCE = "model"
 
@@ -98,11 +99,6 @@ _DIGEST = re.compile(
     r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}"
     r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
-#: a placeholder or a reference to where the secret is kept, not the secret
-_PLACEHOLDER = re.compile(
-    r"<[^<>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|%\([^)]*\)s|\[[A-Z _-]+\]"
-    r"|([*x•X.#_\-])\1+|(?i:(?:env|vault|secret|ssm|keyvault):[\w./-]*)",
-)
 
 
 def secret_shaped(value: str) -> bool:
@@ -113,7 +109,7 @@ def secret_shaped(value: str) -> bool:
         return True
     if len(value) < 6 or any(c.isspace() for c in value):
         return False
-    return not (_DIGEST.fullmatch(value) or _PLACEHOLDER.fullmatch(value.strip("'\",;")))
+    return not (_DIGEST.fullmatch(value) or is_placeholder(value.strip("'\",;")))
 
 
 def mrn_shaped(value: str) -> bool:

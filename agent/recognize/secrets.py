@@ -113,14 +113,24 @@ _PLACEHOLDERS = frozenset({
     "env", "file", "vault", "local", "remote", "encrypt", "encrypted", "plain", "plaintext",
     "base64", "pseudonymise", "pseudonymize", "tokenize", "tokenise", "review",
 })  # fmt: skip
-_PLACEHOLDER_SHAPE = re.compile(r"[*xX•.\-_#]+|\$\{.*\}?|\{\{.*|<.*>?|%\(.*|\$[A-Z_]+")
+_PLACEHOLDER_SHAPE = re.compile(
+    r"[*xX•.\-_#]+|\$\{.*\}?|\{\{.*|<.*>?|%\(.*|\$[A-Z_]+|\[[A-Za-z _\-]+\]"
+    r"|(?i:(?:env|vault|ssm|keyvault|secret|op):[\w./\-]+)"
+    # words only, one of them saying "fill me in": YOUR_API_KEY_HERE, changeme-in-prod
+    r"|(?i:[a-z_\-.]*(?:your|here|example|placeholder|replace|insert|dummy|sample|todo|tbd"
+    r"|fixme|changeme|change[_\-]me)[a-z_\-.]*)"
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """A value standing where a secret would (``${DB_PASSWORD}``, ``<set in vault>``,
+    ``YOUR_API_KEY_HERE``, ``********``, ``env:API_TOKEN``), not a secret itself."""
+    v = value.strip().strip("\"'")
+    return v.lower() in _PLACEHOLDERS or _PLACEHOLDER_SHAPE.fullmatch(v) is not None
 
 
 def _config_value_check(value: str) -> bool | None:
-    v = value.strip()
-    if v.lower() in _PLACEHOLDERS or _PLACEHOLDER_SHAPE.fullmatch(v):
-        return False
-    return None
+    return False if is_placeholder(value) else None
 
 
 # what precedes the value on a config line: "  export DB_PASSWORD=", "password: ", "- key: '"
@@ -196,7 +206,7 @@ _SYMBOLS = frozenset("!#$%&*+/=?@^~-")
 def _looks_like_a_password(value: str) -> bool | None:
     """Letters with digits or symbols (``Berlin1284#``), or a passphrase of 3+ words
     (``lamp-staple-correct-quartz``); never a URL, a number or an English word."""
-    if "://" in value or value.startswith("//") or value.lower() in _PLACEHOLDERS:
+    if "://" in value or value.startswith("//") or is_placeholder(value):
         return False
     if value[0] in "|)]}>,;\\":
         return False  # the rest of a regex or an expression, not a password

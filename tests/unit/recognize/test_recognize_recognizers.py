@@ -377,6 +377,11 @@ def test_aws_secret_key(text: str, expected: list[str]) -> None:
         ("Passwort: Geheim123", ["Geheim123"]),
         ("password: ********", []),  # masked
         ("password: ${DB_PASSWORD}", []),  # a reference, not a value
+        ("api_key: YOUR_API_KEY_HERE", []),  # placeholders in a settings template
+        ("API_TOKEN=<bitte aus dem Tresor holen>", []),
+        ("secret: env:API_TOKEN", []),
+        ("pwd: [REDACTED]", []),
+        ("password: example-pass9", ["example-pass9"]),  # digits: could be real
         ("password: required", []),  # prose
         ("password: null", []),
         ("max_tokens: 4096", []),
