@@ -160,6 +160,9 @@ def decode_entities(
     most mass over all its tokens: a name whose tokens disagree ("Romana" person,
     "Cafarchia" organisation) stays one entity instead of two half-spans of two types.
     Other types never join: a name beside its e-mail address stays a separate name.
+    A name never continues across a line break: a heading above a name ("Vermerk" /
+    "Frau Katrin Vogel"), a sign-off ("Grazie," / "Paolo") and a postal block's lines
+    (one span each, the gold convention) are separate.
     """
     types, b_cols, i_cols, names, o_col = _type_columns(tuple(labels))
     if not len(enc) or not types:
@@ -187,6 +190,7 @@ def decode_entities(
             and tokens[k - 1] == t - 1
             and (best[k] == best[k - 1] or (best[k] in names and best[k - 1] in names))
             and (not leans_b[k] or _same_word(text, spans[-1][1], starts[k]))
+            and not (best[k] in names and "\n" in text[spans[-1][1] : starts[k]])
         ):
             span = spans[-1]
             span[1], span[3] = ends[k], k + 1

@@ -156,3 +156,11 @@ def test_weak_tokens_alone_make_no_entity() -> None:
     _weak(probs, 1, "B-PERSON", 0.85)
     [ent] = decode_entities(text, enc, probs, LABELS, threshold=0.8, extend_threshold=0.2)
     assert text[ent.start : ent.end] == "renegotiate"
+
+
+def test_a_name_never_continues_across_a_line_break() -> None:
+    text = "Vermerk\n\nFrau Katrin Vogel"
+    enc = _enc(text, [(0, 7), (9, 13), (14, 20), (21, 26)])
+    tags = ["B-PERSON", "I-PERSON", "I-PERSON", "I-PERSON"]
+    ents = decode_entities(text, enc, _probs(tags), LABELS)
+    assert [text[e.start : e.end] for e in ents] == ["Vermerk", "Katrin Vogel"]
