@@ -145,24 +145,25 @@ def _route(args: argparse.Namespace) -> int:
                     raise UpstreamError(
                         f"{path.name}: {exc.code().name}: {exc.details()}"
                     ) from None
-                _print_route(path, response, as_json=args.json)
+                print_route(path.name, response, as_json=args.json)
         return 0
 
     return asyncio.run(run())
 
 
-def _print_route(path: Path, r: Any, *, as_json: bool) -> None:
+def print_route(name: str, r: Any, *, as_json: bool) -> None:
+    """One RouteResponse: a JSON line, or a table of per-section decisions and the answer."""
     from google.protobuf.json_format import MessageToDict
 
     if as_json:
-        print(json.dumps({"document": path.name, **MessageToDict(r)}, sort_keys=True))
+        print(json.dumps({"document": name, **MessageToDict(r)}, sort_keys=True))
         return
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
     table = Table(
-        title=f"{path.name}  ->  {r.status}   policy {r.policy_version[:19]}", title_justify="left"
+        title=f"{name}  ->  {r.status}   policy {r.policy_version[:19]}", title_justify="left"
     )
     for col in ("#", "heading", "category", "entities", "action", "rules", "status", "destination"):
         table.add_column(col, overflow="fold")

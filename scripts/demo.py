@@ -5,17 +5,23 @@ OpenAI-compatible server), `bastion cloud serve`, `bastion agent serve`; then ro
 sample document under examples/documents/<tenant>/ with `bastion route`, prints the
 per-section decisions, stops the agent (which signs a final tree head) and runs
 `bastion audit verify`. Everything it writes goes under var/demo/ (recreated each run).
+
+Exit status: 0 when the stack worked end to end; 1, with the reason on stderr, when the
+local model fails its start-up self-check, when no section reached the cloud tier, when a
+cloud call failed, or when the audit log does not verify.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,14 +69,26 @@ def main() -> int:
     )
     args = parser.parse_args()
 
+    from google.protobuf.json_format import ParseDict
+
+    from agent.cli import print_route
+    from bastion.errors import ModelError
+    from bastion.wire.v1 import agent_pb2
     from cloud.localmodel import LocalLLM
 
+    statuses: Counter[str] = Counter()
     shutil.rmtree(RUN, ignore_errors=True)
     RUN.mkdir(parents=True)
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "PYTHONUNBUFFERED": "1"}
     procs: list[subprocess.Popen[bytes]] = []
     print("demo: starting the local model (SmolLM2-135M-Instruct, llama.cpp, 1 thread)")
-    with LocalLLM.start(threads=1) as llm:
+    try:
+        llm = LocalLLM.start(threads=1)
+    except ModelError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
+    print(f"demo: local model self-check passed ({llm.self_check_s:.2f} s for one completion)")
+    with llm:
         try:
             cloud_cfg, agent_cfg, cloud_target, agent_target = write_configs(llm.base_url)
             cloud_log = (RUN / "cloud.log").open("wb")
@@ -97,7 +115,7 @@ def main() -> int:
             for tenant, jurisdiction in TENANTS.items():
                 docs = sorted((ROOT / "examples" / "documents" / tenant).glob("*.txt"))
                 print(f"== tenant {tenant} ({jurisdiction}): {len(docs)} documents")
-                subprocess.run(
+                routed = subprocess.run(
                     [
                         *BASTION,
                         "route",
@@ -109,11 +127,19 @@ def main() -> int:
                         jurisdiction,
                         "--mode",
                         args.mode,
+                        "--json",
                         *map(str, docs),
                     ],
                     check=True,
                     env=env,
+                    stdout=subprocess.PIPE,
                 )
+                for line in routed.stdout.decode().splitlines():
+                    record = json.loads(line)
+                    name = record.pop("document")
+                    response = ParseDict(record, agent_pb2.RouteResponse())
+                    statuses.update(s.status for s in response.sections)
+                    print_route(name, response, as_json=False)
         finally:
             for proc in reversed(procs):
                 proc.send_signal(signal.SIGTERM)
@@ -124,8 +150,32 @@ def main() -> int:
 
     print("== audit log")
     verify = subprocess.run([*BASTION, "audit", "verify", "--config", str(agent_cfg)], env=env)
-    print(f"demo: done; audit log, keys and logs are in {RUN.relative_to(ROOT)}/")
-    return verify.returncode
+    where = RUN.relative_to(ROOT)
+    print("demo: sections by status: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+    problem = stack_problem(statuses)
+    if problem:
+        print(
+            f"demo: FAILED: {problem}; see {where}/cloud.log and {where}/agent.log", file=sys.stderr
+        )
+        return 1
+    if verify.returncode != 0:
+        print(f"demo: FAILED: the audit log did not verify; see {where}/", file=sys.stderr)
+        return 1
+    print(f"demo: done; audit log, keys and logs are in {where}/")
+    return 0
+
+
+def stack_problem(statuses: Counter[str]) -> str:
+    """Why the run shows a broken stack, or "" (some sections sent, no cloud call failed)."""
+    failed = statuses["WITHHELD_CLOUD_UNAVAILABLE"] + statuses["WITHHELD_CLOUD_REFUSED"]
+    if statuses["SENT"] == 0:
+        return (
+            f"no section reached the cloud tier ({sum(statuses.values())} sections, "
+            f"{failed} of them withheld because the cloud call failed)"
+        )
+    if failed:
+        return f"{failed} sections were withheld because the cloud call failed"
+    return ""
 
 
 if __name__ == "__main__":

@@ -64,3 +64,45 @@ async def test_example_config_fusion_end_to_end_on_the_local_model(llm: LocalLLM
     assert all(o.completion_tokens <= 24 for o in resp.outputs)
     assert 0.0 <= resp.agreement <= 1.0
     assert resp.strategy in (common_pb2.MAJORITY_VOTE, common_pb2.HIERARCHICAL)
+
+
+def test_self_check_passed_at_start_with_one_real_completion(llm: LocalLLM) -> None:
+    assert llm.self_check_s > 0
+    assert not llm.log_path.exists() or llm.process.poll() is None
+
+
+def test_a_server_that_dies_on_its_first_completion_fails_the_self_check_with_a_diagnosis() -> None:
+    """What a CPU-specific llama.cpp build does on a CPU it was not built for: it starts,
+    answers /models, and dies on the first token. Here the real server is killed with the
+    same signal just before the self-check."""
+    import signal
+
+    from bastion.errors import ModelError
+
+    server = LocalLLM.start(threads=1)
+    try:
+        server.process.send_signal(signal.SIGSEGV)
+        server.process.wait(10)
+        with pytest.raises(ModelError) as info:
+            server.self_check(timeout_s=10)
+    finally:
+        server.stop()
+    message = str(info.value)
+    assert "\n" not in message
+    assert "died on its first completion (signal SIGSEGV)" in message
+    assert "scripts/llama_build.sh" in message
+    assert server.log_path.exists()  # kept for the operator, named in the message
+    assert str(server.log_path) in message
+    server.log_path.unlink()
+
+
+def test_self_check_command_reports_the_installed_portable_build() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "cloud.localmodel"], capture_output=True, text=True, timeout=180
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("local model: ok (one completion in ")
+    assert "x86-64" in out.stdout or "generic-" in out.stdout  # scripts/llama_build.sh, not native
