@@ -78,6 +78,8 @@ def write_labels(path: Path, label_map: Any) -> None:
     }
     if label_map.extend_threshold is not None:
         obj["extend_threshold"] = label_map.extend_threshold
+    if label_map.category_bias is not None:
+        obj["category_bias"] = list(label_map.category_bias)
     path.write_text(json.dumps(obj, indent=2) + "\n", encoding="utf-8")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -54,6 +55,9 @@ class LabelMap:
     #: a token next to an entity extends it from this score on (hysteresis); an entity
     #: still needs one token at ``threshold``. ``None``: the same as ``threshold``
     extend_threshold: float | None = None
+    #: added to the category logits before the softmax (calibrated on development data by
+    #: ``models/calibrate.py``); ``None``: no correction
+    category_bias: tuple[float, ...] | None = None
 
     @property
     def extend_at(self) -> float:
@@ -97,9 +101,19 @@ class Manifest:
                 extend_threshold=(
                     float(obj["extend_threshold"]) if "extend_threshold" in obj else None
                 ),
+                category_bias=_bias(obj.get("category_bias"), len(obj["categories"])),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ModelError(f"label map {LABELS_NAME} is invalid ({type(exc).__name__})") from exc
+
+
+def _bias(value: Any, n: int) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    bias = tuple(float(x) for x in value)
+    if len(bias) != n or not all(math.isfinite(x) for x in bias):
+        raise ValueError("category_bias needs one finite number per category")
+    return bias
 
 
 def load_manifest(models_dir: Path | None = None) -> Manifest:

@@ -58,6 +58,8 @@ class WindowedModel:
             self._categories = [Category(c) for c in labels.categories]
         except ValueError as exc:
             raise ModelError("label map names an unknown category") from exc
+        bias = labels.category_bias
+        self._cat_bias = np.asarray(bias, dtype=np.float32) if bias else np.float32(0.0)
 
     def infer(self, texts: Sequence[str]) -> list[ModelResult]:
         results: list[ModelResult | None] = [None] * len(texts)
@@ -101,7 +103,7 @@ class WindowedModel:
                 for r, (i, a, b) in enumerate(group):
                     window_probs = tok_probs[r, 1 : b - a + 1]
                     if i not in probs:  # the text's only window
-                        cat_probs = softmax(cat_logits[r])
+                        cat_probs = softmax(cat_logits[r] + self._cat_bias)
                         yield i, self._result(texts[i], encoded[i], window_probs, cat_probs)
                         continue
                     probs[i][a:b] += window_probs
@@ -110,7 +112,8 @@ class WindowedModel:
                     windows_left[i] -= 1
                     if windows_left[i] == 0:
                         token_probs = probs.pop(i) / counts.pop(i)[:, None]
-                        cat_probs = softmax(cat_sum.pop(i) / np.float32(n_windows[i]))
+                        mean = cat_sum.pop(i) / np.float32(n_windows[i])
+                        cat_probs = softmax(mean + self._cat_bias)
                         yield i, self._result(texts[i], encoded[i], token_probs, cat_probs)
 
     def _outputs(

@@ -156,3 +156,35 @@ def test_manifest_without_sha256_is_a_model_error(artifacts_copy: Path) -> None:
 def test_unknown_backend_is_a_model_error() -> None:
     with pytest.raises(ModelError, match="backend"):
         load_model("tensorflow")
+
+
+def _set_bias(artifacts: Path, bias: object) -> None:
+    import hashlib
+
+    labels = artifacts / LABELS_NAME
+    obj = json.loads(labels.read_text())
+    obj["category_bias"] = bias
+    labels.write_text(json.dumps(obj))
+    manifest = artifacts / MANIFEST_NAME
+    raw = json.loads(manifest.read_text())
+    raw["artifacts"][LABELS_NAME]["sha256"] = hashlib.sha256(labels.read_bytes()).hexdigest()
+    manifest.write_text(json.dumps(raw))
+
+
+def test_category_bias_shifts_the_category_scores(artifacts_copy: Path) -> None:
+    text = TEXTS[1]
+    plain = load_model("onnx").infer([text])[0].category_scores
+    _set_bias(artifacts_copy, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    same = load_model("onnx", artifacts_copy).infer([text])[0].category_scores
+    assert all(abs(plain[c] - same[c]) < 1e-5 for c in plain)
+    _set_bias(artifacts_copy, [40.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    shifted = load_model("onnx", artifacts_copy).infer([text])[0].category_scores
+    assert max(shifted, key=lambda c: shifted[c]) is Category.PUBLIC
+    assert shifted[Category.PUBLIC] > plain[Category.PUBLIC]
+
+
+@pytest.mark.parametrize("bias", [[1.0, 2.0], ["x"] * 7, [float("nan")] * 7])
+def test_invalid_category_bias_is_a_model_error(artifacts_copy: Path, bias: object) -> None:
+    _set_bias(artifacts_copy, bias)
+    with pytest.raises(ModelError, match="label map"):
+        load_model("onnx", artifacts_copy)
