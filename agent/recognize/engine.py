@@ -46,11 +46,19 @@ _JOINABLE_TYPES = frozenset(
 _CHECKSUM_TYPES = frozenset({EntityType.CREDIT_CARD, EntityType.IBAN_CODE, EntityType.UK_NHS})
 
 
+# a national phone number wrapped across a line ("Tel: 020 7946\n0958") is kept when a
+# phone cue stands before it (its score then carries the context boost): the date and
+# time a join could glue together have no such cue
+_CUED_PHONE_SCORE = 0.8
+
+
 def _may_span_lines(c: Candidate, text: str) -> bool:
     if c.validated or c.type in _JOINABLE_TYPES:
         return True
+    if c.type != EntityType.PHONE_NUMBER:
+        return False
     # an international number ("+33\n634 878 268") has a shape a join cannot fake
-    return c.type == EntityType.PHONE_NUMBER and text.startswith("+", c.start)
+    return text.startswith("+", c.start) or c.score >= _CUED_PHONE_SCORE
 
 
 def _windows(view: NormalizedText) -> list[tuple[int, int]]:

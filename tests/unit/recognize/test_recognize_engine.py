@@ -97,6 +97,25 @@ def test_a_date_and_the_time_on_the_next_line_are_not_a_phone(engine: PatternEng
     assert spans(engine, "--- Log opened 01/12/2023\n05:47 <Cecile> hi") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Tel: 020 7946\n0958", "020 7946\n0958"),
+        ("Call me on 07700\n900123 tomorrow", "07700\n900123"),
+        ("mobile 06-1234\n5678", "06-1234\n5678"),
+    ],
+)
+def test_a_national_phone_wrapped_after_a_phone_cue_is_found(
+    engine: PatternEngine, text: str, value: str
+) -> None:
+    found = [e for e in engine.analyze(text) if e.type == EntityType.PHONE_NUMBER]
+    assert [text[e.start : e.end] for e in found] == [value]
+
+
+def test_a_wrapped_number_without_a_phone_cue_is_not_a_phone(engine: PatternEngine) -> None:
+    assert spans(engine, "Invoice 020 7946\n0958 paid") == []
+
+
 def test_csv_columns_give_their_cells_context(engine: PatternEngine) -> None:
     text = (
         "patient_name,hospital_number,birth_date,gp_phone\n"
