@@ -42,19 +42,45 @@ STRONG_SCORE = 0.95
 OWNER_SCORE = 0.9
 
 _NAME = re.compile(r"[^\W\d_]{2,}(?:-[^\W\d_]{2,})?")
+
+#: greetings, thanks and mentions a name follows in a chat, in the seven locales' languages
+GREETINGS = (
+    "thanks", "thank you", "thx", "ty", "cheers", "hi", "hey", "hello", "hiya", "morning",
+    "evening", "bye", "sorry", "congrats", "welcome", "cc", "ping",
+    "danke", "hallo", "moin", "servus", "tschüss",
+    "merci", "salut", "bonjour", "bonsoir", "coucou",
+    "dank je", "dank u", "dankjewel", "bedankt", "hoi", "doei", "groetjes",
+    "gracias", "hola", "buenas",
+    "grazie", "ciao", "buongiorno", "buonasera", "salve",
+)  # fmt: skip
+#: introductions a name follows ("this is priya from finance", "dit is fleur van ...")
+INTRODUCTIONS = (
+    "this is", "it's", "its", "it is", "i'm", "im", "i am", "my name is",
+    "ich bin", "hier ist", "hier spricht", "c'est", "je suis", "ici", "je m'appelle",
+    "dit is", "ik ben", "hier is", "ik heet", "soy", "aquí", "me llamo", "sono", "qui è",
+    "mi chiamo",
+)  # fmt: skip
+#: what follows the name in an introduction ("from finance", "van de nachtdienst")
+_INTRO_NEXT = (
+    "from", "in", "with", "at", "on", "of", "here", "aus", "von", "vom", "bei", "de", "du",
+    "des", "chez", "van", "uit", "bij", "del", "della", "dal", "dalla", "di", "da", "en",
+)  # fmt: skip
+
+
+def _phrases(words: tuple[str, ...]) -> str:
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(re.escape(w).replace("\\ ", "[ \t]+") for w in ordered)
+
+
 # what stands right before a name after a greeting, thanks or mention ("thanks priya",
 # "hi Tom,", "cc: anna", "@priya"), searched in the few characters before the word
 _GREETING = re.compile(
-    r"(?:(?<![\w@])(?i:thanks|thank[ \t]+you|thx|ty|cheers|hi|hey|hello|hiya|morning|evening"
-    r"|bye|sorry|congrats|welcome|cc|ping)[ \t]*:?[ \t]+@?|(?<![\w@.])@)\Z"
+    rf"(?:(?<![\w@])(?i:{_phrases(GREETINGS)})[ \t]*[:,]?[ \t]+@?|(?<![\w@.])@)\Z"
 )
 # an e-mail address goes on after the word: "thanks priya.sharma@example.com"
 _MAILBOX = re.compile(r"[\w.\-]*@")
-# an introduction: "this is priya from finance", "it's Tom in legal", "I'm anna with ..."
-_INTRO = re.compile(
-    r"(?<!\w)(?i:this[ \t]+is|it'?s|it[ \t]+is|i'?m|i[ \t]+am|my[ \t]+name[ \t]+is)[ \t]+\Z"
-)
-_INTRO_AFTER = re.compile(r"[ \t]+(?i:from|in|with|at|on|of|here)\b")
+_INTRO = re.compile(rf"(?<!\w)(?i:{_phrases(INTRODUCTIONS)})[ \t]+\Z")
+_INTRO_AFTER = re.compile(rf"[ \t]+(?i:{_phrases(_INTRO_NEXT)})\b")
 # a chat line's speaker: "priya: ...", "<tom> ...", "[09:14] anna: ...", "9:14 - raj: ..."
 _SPEAKER_BEFORE = re.compile(
     r"[ \t]*(?:[\[(]?\d{1,2}[:h.]\d{2}(?::\d{2})?[\])]?[ \t]*(?:-[ \t]*)?)?<?\Z"
@@ -75,14 +101,9 @@ _OWNER_BEFORE = re.compile(
     r"(?:[A-Z][a-z]+[ \t]+and[ \t]+)?\Z"
 )
 #: the last word before a name after a greeting ("thank you" ends in "you") or an
-#: introduction ("this is", "I'm"), and what follows an action owner's name
-_GREETING_WORDS = frozenset(
-    {
-        "thanks", "you", "thx", "ty", "cheers", "hi", "hey", "hello", "hiya", "morning",
-        "evening", "bye", "sorry", "congrats", "welcome", "cc", "ping",
-    }
-)  # fmt: skip
-_INTRO_WORDS = frozenset({"is", "it's", "its", "i'm", "im", "am"})
+#: introduction ("this is", "I'm"): the cheap test before the regexes
+_GREETING_WORDS = frozenset(g.split()[-1] for g in GREETINGS)
+_INTRO_WORDS = frozenset(i.split()[-1] for i in INTRODUCTIONS)
 _OWNER_NEXT = frozenset(" \t'’")
 #: how far before a word the greeting, introduction and speaker contexts are looked for
 _LOOK_BACK = 24

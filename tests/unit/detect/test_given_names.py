@@ -36,6 +36,16 @@ def _names(text: str) -> list[tuple[str, float]]:
         ("Actions:\n- Tom to update the forecast", [("Tom", OWNER_SCORE)]),
         ("Fine. Anna and Peter will chase legal.", [("Anna", OWNER_SCORE), ("Peter", OWNER_SCORE)]),
         ("Priya'll send it over.", [("Priya", OWNER_SCORE)]),
+        # the other locales' greetings and introductions
+        ("dank je fleur, ik bel de arts", [("fleur", STRONG_SCORE)]),
+        (
+            "hoi daan, dit is fleur van de nachtdienst",
+            [("daan", STRONG_SCORE), ("fleur", STRONG_SCORE)],
+        ),
+        ("merci camille, je regarde", [("camille", STRONG_SCORE)]),
+        ("danke jonas! schicke sie heute", [("jonas", STRONG_SCORE)]),
+        ("grazie Paolo", [("Paolo", STRONG_SCORE)]),
+        ("hola, soy ana de finanzas", [("ana", STRONG_SCORE)]),
         # no match: not a given name, not at a sentence start, or an e-mail address
         ("thanks again, thanks all, hi team", []),
         ("Legal will review the contract. Everyone will attend. This will help.", []),
