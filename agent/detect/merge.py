@@ -144,6 +144,38 @@ def _reference_before(text: str, start: int) -> bool:
     return not rec or rec[-1] < ref[-1]
 
 
+#: field labels and headings of letters, e-mails and forms in the seven locales'
+#: languages: a model-only name that is one of these words alone is the label, not a
+#: name ("Objet :", "Betreft:", "Paziente:", "Emprunteur :" on the hand-written dev set)
+FIELD_LABELS = frozenset(
+    {
+        "subject", "objet", "betreff", "betreft", "oggetto", "asunto", "re", "aw", "fw", "fwd",
+        "wg", "tr", "rv", "from", "von", "van", "de", "da", "di", "par", "to", "an", "aan",
+        "para", "per", "cc", "bcc", "date", "datum", "fecha", "data", "patient", "patiente",
+        "patientin", "paciente", "paziente", "patiënt", "employee", "employé", "employée",
+        "empleado", "dipendente", "werknemer", "mitarbeiter", "mitarbeiterin", "applicant",
+        "borrower", "emprunteur", "demandeur", "antragsteller", "aanvrager", "solicitante",
+        "richiedente", "employer", "employeur", "arbeitgeber", "werkgever", "empleador",
+        "note", "notes", "nota", "notiz", "remarque", "summary", "résumé", "zusammenfassung",
+        "samenvatting", "resumen", "riepilogo", "pending", "pendiente", "therapy", "terapia",
+        "thérapie", "therapie", "diagnosis", "diagnose", "diagnostic", "diagnóstico",
+        "diagnosi", "vermerk", "memo", "actions", "attendees", "agenda", "minutes",
+    }
+)  # fmt: skip
+
+
+_LABEL_COLON = re.compile(r"[ \t]*:")
+
+
+def is_field_label(text: str, ent: Entity) -> bool:
+    """The span is one label word followed by a colon ("Objet :", "Paziente:"); without
+    the colon the same word may be a name ("<VAN>" is a chat nick)."""
+    return (
+        text[ent.start : ent.end].lower() in FIELD_LABELS
+        and _LABEL_COLON.match(text, ent.end) is not None
+    )
+
+
 def name_shaped(value: str) -> bool:
     """A name, organisation or place has two letters, is not a clock time ("19h55") and
     is not made only of function words."""
@@ -219,6 +251,8 @@ def _model_finding_counts(text: str, ent: Entity) -> bool:
     if ent.type is EntityType.PERSON and _one_lowercase_word(value):
         return ent.score >= LOWERCASE_NAME_MIN_SCORE
     if ent.type is EntityType.MEDICAL_RECORD_NUMBER and _reference_before(text, ent.start):
+        return False
+    if ent.type in MODEL_BOUNDARY_TYPES and is_field_label(text, ent):
         return False
     return ent.score >= MODEL_MIN_SCORE.get(ent.type, 0.0)
 

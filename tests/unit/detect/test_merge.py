@@ -223,3 +223,20 @@ def test_a_name_ends_before_its_possessive(etype: EntityType) -> None:
     text = "Mr Patel’s number and Acme's offer"
     out = merge(text, [ent(etype, 3, 10), ent(etype, 22, 28)], [])
     assert [text[e.start : e.end] for e in out] == ["Patel", "Acme"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Objet : Licenciement", False),
+        ("Paziente: Rossi", False),
+        ("Betreft:\tontslag", False),
+        ("23:22 <VAN> agreed", True),  # a chat nick that is also a particle
+        ("Objet trouvé", True),  # no colon: the word may be a name
+    ],
+)
+def test_a_field_label_before_a_colon_is_not_a_name(text: str, kept: bool) -> None:
+    word = text.split()[0] if "<" not in text else "VAN"
+    start = text.index(word)
+    found = merge(text, [ent(P, start, start + len(word), 0.99)], [])
+    assert bool(found) is kept
