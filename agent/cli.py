@@ -56,12 +56,19 @@ def register(sub: Any) -> None:
     route.add_argument("--timeout", type=float, default=300.0, help="deadline in seconds")
     route.add_argument("--json", action="store_true", help="print one JSON object per document")
     route.add_argument("--token", default=None, help="bearer token (else $BASTION_TOKEN)")
+    route.add_argument(
+        "--local",
+        action="store_true",
+        help="run the agent's pipeline in this process (no agent server; same config, "
+        "models, policy, vault, audit log and cloud tier) - not beside a running agent "
+        "that owns the same vault",
+    )
     route.set_defaults(func=_route)
 
 
 def _serve(args: argparse.Namespace) -> int:
     from agent.config import load_agent_config
-    from agent.service import create_server
+    from agent.server import create_server
 
     config = load_agent_config(args.config)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
@@ -112,6 +119,39 @@ def _route(args: argparse.Namespace) -> int:
         "RESOLUTION_UNSPECIFIED" if args.resolution == "default" else args.resolution.upper()
     )
 
+    def request_for(path: Path) -> Any:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        return agent_pb2.RouteRequest(
+            document=agent_pb2.Document(
+                tenant=args.tenant,
+                document_id=path.stem,
+                source_jurisdiction=args.jurisdiction,
+                text=data,
+            ),
+            task=common_pb2.Task(instruction=args.instruction, mode=mode, resolution=resolution),
+        )
+
+    async def run_local() -> int:
+        from agent.server.decode import document_from_proto, task_from_proto
+        from agent.server.encode import route_response
+        from agent.wiring import build_pipeline
+
+        pipeline = build_pipeline(config)
+        try:
+            for path in args.documents:
+                request = request_for(path)
+                doc = document_from_proto(request.document, config.limits, caller="cli:local")
+                result = await pipeline.route(
+                    doc, task_from_proto(request.task), deadline_s=args.timeout
+                )
+                print_route(path.name, route_response(result), as_json=args.json)
+        finally:
+            await pipeline.close()
+        return 0
+
     async def run() -> int:
         if config.tls is not None:
             creds = grpc.ssl_channel_credentials(
@@ -124,21 +164,7 @@ def _route(args: argparse.Namespace) -> int:
         metadata = (("authorization", f"Bearer {token}"),) if token else ()
         async with channel:
             for path in args.documents:
-                try:
-                    data = path.read_bytes()
-                except OSError as exc:
-                    raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-                request = agent_pb2.RouteRequest(
-                    document=agent_pb2.Document(
-                        tenant=args.tenant,
-                        document_id=path.stem,
-                        source_jurisdiction=args.jurisdiction,
-                        text=data,
-                    ),
-                    task=common_pb2.Task(
-                        instruction=args.instruction, mode=mode, resolution=resolution
-                    ),
-                )
+                request = request_for(path)
                 try:
                     response = await stub.Route(request, timeout=args.timeout, metadata=metadata)
                 except grpc.aio.AioRpcError as exc:
@@ -148,6 +174,8 @@ def _route(args: argparse.Namespace) -> int:
                 print_route(path.name, response, as_json=args.json)
         return 0
 
+    if args.local:
+        return asyncio.run(run_local())
     return asyncio.run(run())
 
 

@@ -5,6 +5,7 @@ Every error names the file, the line and the key. Paths are relative to the conf
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ _TOP_KEYS = {
     "policy_bundle",
     "policy_public_keys",
     "policy_poll_s",
+    "policy_state",
     "audit",
     "vault",
     "cloud",
@@ -117,6 +119,9 @@ class PolicyBundleSettings:
 
     public_keys: tuple[VerifyKey, ...]
     poll_s: float = 5.0
+    # The newest bundle ever enforced (agent.policy.bundle.HighWaterMark): rollback is
+    # refused across restarts. Default: policy-bundle.state beside the audit log.
+    state: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,9 @@ class AgentConfig:
     cloud: CloudSettings | None
     tenants_auth: dict[str, TenantAuth] = field(default_factory=dict)
     auth_required: bool = False
+    # Off loopback the agent refuses to start without authentication unless this is set
+    # (then it logs a warning at every start): agent.server.app.check_authentication.
+    allow_unauthenticated: bool = False
     metrics_port: int | None = None
     # Set when the policy comes from a signed bundle; policy_path is then the bundle's path
     # (so code that ignores this and reads it as plain YAML fails closed).
@@ -164,7 +172,7 @@ def _policy_source(cfg: ConfigFile) -> tuple[Path, PolicyBundleSettings | None]:
     if not path.is_file():
         raise cfg.error(key, f"file not found: {path}")
     if key == "policy":
-        for extra in ("policy_public_keys", "policy_poll_s"):
+        for extra in ("policy_public_keys", "policy_poll_s", "policy_state"):
             if cfg.has(extra):
                 raise cfg.error(extra, "only used with policy_bundle")
         return path, None
@@ -178,7 +186,7 @@ def _policy_source(cfg: ConfigFile) -> tuple[Path, PolicyBundleSettings | None]:
     poll_s = cfg.non_negative("policy_poll_s", 5.0)
     if poll_s == 0:
         raise cfg.error("policy_poll_s", "must be positive")
-    return path, PolicyBundleSettings(tuple(keys), poll_s)
+    return path, PolicyBundleSettings(tuple(keys), poll_s, cfg.path_value("policy_state"))
 
 
 def load_agent_config(path: str | Path) -> AgentConfig:
@@ -216,6 +224,10 @@ def load_agent_config(path: str | Path) -> AgentConfig:
         sign_every_n=cfg.positive_int("audit.sign_every_n", 1000),
         sign_every_s=cfg.get("audit.sign_every_s", float, 5.0),
     )
+    if policy_bundle is not None and policy_bundle.state is None:
+        policy_bundle = dataclasses.replace(
+            policy_bundle, state=audit.path.parent / "policy-bundle.state"
+        )
 
     cfg.check_known("vault", {"dir", "key_file", "key_env", "ttl_s"})
     vault_dir = cfg.path_value("vault.dir")
@@ -249,9 +261,11 @@ def load_agent_config(path: str | Path) -> AgentConfig:
 
     tenants_auth: dict[str, TenantAuth] = {}
     auth_required = False
+    allow_unauthenticated = False
     if cfg.has("auth"):
-        cfg.check_known("auth", {"required", "tenants"})
+        cfg.check_known("auth", {"required", "tenants", "allow_unauthenticated"})
         auth_required = cfg.get("auth.required", bool, True)
+        allow_unauthenticated = cfg.get("auth.allow_unauthenticated", bool, False)
         tenants = cfg.get("auth.tenants", dict, {})
         for name in tenants:
             k = f"auth.tenants.{name}"
@@ -286,6 +300,7 @@ def load_agent_config(path: str | Path) -> AgentConfig:
         cloud=cloud,
         tenants_auth=tenants_auth,
         auth_required=auth_required,
+        allow_unauthenticated=allow_unauthenticated,
         metrics_port=metrics_port,
         policy_bundle=policy_bundle,
     )

@@ -47,6 +47,17 @@ class AgentMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
+        self.egress_seconds = Histogram(
+            "bastion_agent_egress_check_seconds",
+            "time to re-check one request's outbound bytes (and find culprits on a hit)",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.cloud_disallowed = Counter(
+            "bastion_agent_cloud_disallowed_destinations",
+            "destinations the cloud tier reported calling that the policy did not allow",
+            registry=r,
+        )
         self.cloud_seconds = Histogram(
             "bastion_agent_cloud_seconds",
             "cloud tier call latency",

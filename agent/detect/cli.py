@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from agent.detect.engine import DetectionEngine, load_engine
-from agent.detect.merge import redact_text
 from agent.detect.parallel import ParallelDetectionEngine
 from agent.domain import SectionAnalysis
+from agent.redact import mask_everything, redact
 from bastion.errors import InvalidInput
 
 #: lines per engine call: more texts per call let the model group windows of closer
@@ -78,6 +78,9 @@ def _encodable(value: str) -> bool:
     return True
 
 
+_MASK = mask_everything()  # the agent's redactor, every type masked as <TYPE>
+
+
 def result_record(ident: str, text: str, analysis: SectionAnalysis) -> dict[str, Any]:
     return {
         "id": ident,
@@ -87,7 +90,7 @@ def result_record(ident: str, text: str, analysis: SectionAnalysis) -> dict[str,
         ],
         "category": analysis.category.value,
         "category_scores": {c.value: round(s, 6) for c, s in analysis.category_scores.items()},
-        "redacted_text": redact_text(text, analysis.entities),
+        "redacted_text": redact(text, analysis.entities, _MASK).text,
     }
 
 

@@ -19,9 +19,8 @@ the value. If the checker itself fails (scanner error, bad input) the result is 
 from __future__ import annotations
 
 import bisect
-import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -36,9 +35,6 @@ Scanner = Callable[[str], Sequence[Entity]]
 
 _ZERO_WIDTH = frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff")
 _SEPARATORS = frozenset(" -./()")
-_OUR_PLACEHOLDER = re.compile(
-    "<(?:" + "|".join(t.value for t in EntityType) + r")(?:_\d+|:[0-9a-f]{8})?>"
-)
 
 
 class ViolationKind(StrEnum):
@@ -95,13 +91,21 @@ class _Folded:
 
 
 class _SafeRanges:
-    """Where the payload holds Bastion's own placeholders, or a whole string field equal
-    to metadata the agent wrote itself (``safe_strings``): a match wholly inside one of
-    these is not a finding. A safe string inside a section's text is not a whole field,
-    so it is still checked."""
+    """Where the payload holds a placeholder this request wrote (``issued``, exact
+    strings), or a whole string field equal to metadata the agent wrote itself
+    (``safe_strings``): a match wholly inside one of these is not a finding. A safe string
+    inside a section's text is not a whole field, so it is still checked; placeholder-
+    shaped text the agent did not write is checked like any text."""
 
-    def __init__(self, payload: bytes, text: str, safe_strings: Sequence[str]) -> None:
-        spans = [(m.start(), m.end()) for m in _OUR_PLACEHOLDER.finditer(text)]
+    def __init__(
+        self, payload: bytes, text: str, safe_strings: Sequence[str], issued: Collection[str]
+    ) -> None:
+        spans: list[tuple[int, int]] = []
+        for placeholder in issued:
+            at = text.find(placeholder)
+            while at != -1:
+                spans.append((at, at + len(placeholder)))
+                at = text.find(placeholder, at + len(placeholder))
         for safe in safe_strings:
             if not isinstance(safe, str):
                 raise TypeError("safe strings must be strings")
@@ -135,6 +139,7 @@ class EgressChecker:
         originals: Sequence[str],
         *,
         safe_strings: Sequence[str] = (),
+        issued_placeholders: Collection[str] = (),
     ) -> list[EgressViolation]:
         """Every violation in ``payload``; empty means it may be sent.
 
@@ -149,7 +154,7 @@ class EgressChecker:
             if not isinstance(payload, bytes | bytearray):
                 raise TypeError("payload must be bytes")
             text = bytes(payload).decode("utf-8", errors="replace")
-            safe = _SafeRanges(bytes(payload), text, safe_strings)
+            safe = _SafeRanges(bytes(payload), text, safe_strings, issued_placeholders)
             violations = self._forbidden(text, frozenset(forbidden), safe)
             violations += self._originals(text, originals, safe)
         except Exception as exc:  # a failed check must block, never pass

@@ -3,9 +3,10 @@
 - ``check FILE...``: every problem of each policy with file:line:col; exit 1 if any.
 - ``test DIR``: run the YAML policy test cases under DIR; PASS/FAIL per case; exit 1 on
   any failure or broken test file.
-- ``explain --policy FILE [--tenant T] [--source-jurisdiction J] DOCUMENT``: split and
-  scan the document with the real local models, then show per section which rules
-  matched and why.
+- ``explain --policy FILE [--tenant T] [--source-jurisdiction J] DOCUMENT``: run the
+  document and the instruction through the agent's pipeline up to the send (real local
+  models, real egress re-check; nothing sent or recorded), then show per unit which rules
+  matched, why, and whether it would leave.
 - ``keygen --key PATH``: a new Ed25519 policy signing key (hex seed, mode 0600).
 - ``sign --key KEY POLICY.yaml --out BUNDLE``: validate the policy and write a signed
   bundle (see agent/policy/bundle.py and docs/policy.md "Signed bundles").
@@ -52,6 +53,11 @@ def register(sub: Any) -> None:
         "--source-jurisdiction", help="default: the tenant's jurisdiction if it has one"
     )
     explain.add_argument("--backend", default="onnx", choices=["onnx", "openvino"])
+    explain.add_argument(
+        "--instruction",
+        default="Summarise the key points of these sections.",
+        help="the task instruction, decided like a section (as `bastion route` sends it)",
+    )
     explain.add_argument("--json", action="store_true", help="machine-readable output")
     explain.add_argument(
         "--show-headings", action="store_true", help="print section headings (document text)"
@@ -115,16 +121,23 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from agent.detect import load_engine
-    from agent.policy.explain import explain_document, render_text, to_json
-    from agent.split import split_document
+    import asyncio
+    import tempfile
+
+    from agent.domain import DocumentRequest, Task
+    from agent.policy.explain import explain_prepared, render_text, to_json
+    from agent.wiring import offline_pipeline
 
     engine = PolicyEngine.load(args.policy)
     tenant = _tenant(engine, args.tenant)
     source = _source_jurisdiction(engine, tenant, args.source_jurisdiction)
     text = _read_document(args.document)
-    detector = load_engine(backend=args.backend)
-    explanations = explain_document(engine, text, tenant, source, detector, split_document)
+    request = DocumentRequest(tenant, args.document.stem or "document", source, text)
+    task = Task(args.instruction, "FUSION")
+    with tempfile.TemporaryDirectory(prefix="bastion-explain-") as workdir:
+        pipeline = offline_pipeline(engine, args.backend, Path(workdir))
+        prepared = asyncio.run(pipeline.prepare(request, task, as_if_cloud=True))
+    explanations = explain_prepared(prepared)
     if args.json:
         json.dump(
             {
@@ -132,7 +145,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 "policy_version": engine.version,
                 "tenant": tenant,
                 "source_jurisdiction": source,
-                "sections": to_json(explanations),
+                **to_json(explanations),
             },
             sys.stdout,
             indent=2,

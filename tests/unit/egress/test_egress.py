@@ -153,11 +153,24 @@ def test_violations_are_attributed_to_their_section() -> None:
     assert [v.entity_type for v in grouped[WHOLE_REQUEST]] == [EMAIL]
 
 
-def test_our_placeholders_are_not_findings_but_lookalikes_are() -> None:
+def test_placeholders_issued_for_this_request_are_not_findings_but_lookalikes_are() -> None:
     data = payload("Reply to <EMAIL_ADDRESS_1> and <PERSON_2> and <PERSON:0a1b2c3d>.")
-    assert CHECKER.check(data, frozenset({EMAIL}), ["Email", "person"]) == []
+    issued = {"<EMAIL_ADDRESS_1>", "<PERSON_2>", "<PERSON:0a1b2c3d>"}
+    assert (
+        CHECKER.check(data, frozenset({EMAIL}), ["Email", "person"], issued_placeholders=issued)
+        == []
+    )
     lookalike = payload("Reply to <OLIVER> today.")
     assert CHECKER.check(lookalike, frozenset(), ["Oliver"])
+
+
+def test_placeholder_shaped_text_the_agent_did_not_write_is_checked_like_any_text() -> None:
+    """A caller who writes ``<PERSON_1>`` around a value must not get it exempted."""
+    data = payload("Ask <PERSON_1 jane.doe@example.com> today.")
+    assert CHECKER.check(data, frozenset({EMAIL}), [], issued_placeholders=set())
+    assert CHECKER.check(
+        data, frozenset(), ["jane.doe@example.com"], issued_placeholders={"<PERSON_1>"}
+    )
 
 
 def test_agent_metadata_can_be_declared_safe_but_not_the_same_word_in_text() -> None:

@@ -1,34 +1,24 @@
 """Protobuf -> domain conversion with validation: the only place that trusts nothing.
 
 Every refusal names the field and the problem (never the content): a missing tenant,
-text that is not UTF-8 (with the byte offset), a size over a limit, an unknown mode.
+text that is not UTF-8 (with the byte offset), a size over a limit, an unknown mode, a
+malformed ``x-request-id``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from agent.config import Limits
-from agent.domain import DocumentRequest, Section
+from agent.domain import DocumentRequest, Section, Task
 from bastion.errors import InvalidInput, LimitExceeded
 from bastion.wire.v1 import agent_pb2, common_pb2
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}")
 _JURISDICTION = re.compile(r"[A-Z]{2}(?:-[A-Z0-9]{1,3})?")
-
-
-@dataclass(frozen=True, slots=True)
-class TaskSpec:
-    instruction: str
-    mode: int  # common_pb2.OrchestrationMode value, validated
-    resolution: int
-    max_output_tokens: int
-
-    @property
-    def mode_name(self) -> str:
-        name: str = common_pb2.OrchestrationMode.Name(self.mode)
-        return name
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+MAX_HEADING_CHARS = 200
 
 
 def _decode(data: bytes, field: str) -> str:
@@ -50,8 +40,26 @@ def _check_id(value: str, field: str) -> None:
         )
 
 
+def caller_request_id(metadata: Iterable[tuple[str, str | bytes]]) -> str:
+    """The caller's ``x-request-id`` (8-64 of ``A-Za-z0-9._-``), or "" if none was sent.
+
+    It is only a correlation handle: it never leaves the agent, is never logged, and the
+    audit log keeps only its keyed digest (a card number is a valid id by charset)."""
+    for key, value in metadata:
+        if key != "x-request-id":
+            continue
+        if not isinstance(value, str) or not _REQUEST_ID.fullmatch(value):
+            size = len(value)
+            raise InvalidInput(
+                f"x-request-id must be 8-64 characters of letters, digits and ._- "
+                f"(got {size} characters)"
+            )
+        return value
+    return ""
+
+
 def document_from_proto(
-    doc: agent_pb2.Document, limits: Limits, *, caller: str, request_id: str
+    doc: agent_pb2.Document, limits: Limits, *, caller: str, caller_request_id: str = ""
 ) -> DocumentRequest:
     _check_id(doc.tenant, "document.tenant")
     _check_id(doc.document_id, "document.document_id")
@@ -85,7 +93,12 @@ def document_from_proto(
                     f"document.sections[{i}] has {len(body)} characters; "
                     f"the limit is {limits.max_section_chars}"
                 )
-            sections.append(Section(i, s.heading[:200], pos, pos + len(body), body))
+            if len(s.heading) > MAX_HEADING_CHARS:
+                raise LimitExceeded(
+                    f"document.sections[{i}].heading has {len(s.heading)} characters; "
+                    f"the limit is {MAX_HEADING_CHARS}"
+                )
+            sections.append(Section(i, s.heading, pos, pos + len(body), body))
             parts.append(body)
             pos += len(body)
         text = "".join(parts)
@@ -102,14 +115,14 @@ def document_from_proto(
         text=text,
         sections=tuple(sections),
         caller=caller,
-        request_id=request_id,
+        caller_request_id=caller_request_id,
     )
 
 
 _MAX_INSTRUCTION_CHARS = 8000
 
 
-def task_from_proto(task: common_pb2.Task) -> TaskSpec:
+def task_from_proto(task: common_pb2.Task) -> Task:
     known_modes = set(common_pb2.OrchestrationMode.values()) - {0}
     if task.mode == common_pb2.ORCHESTRATION_MODE_UNSPECIFIED:
         raise InvalidInput("task.mode is required (SEQUENTIAL, FUSION, DEBATE, RED_TEAM, RESEARCH)")
@@ -124,9 +137,9 @@ def task_from_proto(task: common_pb2.Task) -> TaskSpec:
             f"task.instruction has {len(task.instruction)} characters; "
             f"the limit is {_MAX_INSTRUCTION_CHARS}"
         )
-    return TaskSpec(
+    return Task(
         instruction=task.instruction,
-        mode=int(task.mode),
-        resolution=int(task.resolution),
+        mode=common_pb2.OrchestrationMode.Name(task.mode),
+        resolution=common_pb2.Resolution.Name(task.resolution),
         max_output_tokens=min(int(task.max_output_tokens), 4096),
     )

@@ -1,7 +1,7 @@
 import pytest
 
 from agent.config import Limits
-from agent.requests import document_from_proto, task_from_proto
+from agent.server.decode import caller_request_id, document_from_proto, task_from_proto
 from bastion.errors import InvalidInput, LimitExceeded
 from bastion.wire.v1 import agent_pb2, common_pb2
 
@@ -20,7 +20,7 @@ def doc(**kw: object) -> agent_pb2.Document:
 
 
 def convert(d: agent_pb2.Document) -> object:
-    return document_from_proto(d, LIMITS, caller="peer:x", request_id="r1")
+    return document_from_proto(d, LIMITS, caller="peer:x")
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,7 @@ def test_caller_sections_keep_their_offsets_in_the_joined_text() -> None:
             agent_pb2.SectionInput(heading="B", text="tw\u00f6".encode()),
         ],
     )
-    r = document_from_proto(d, LIMITS, caller="peer:x", request_id="r1")
+    r = document_from_proto(d, LIMITS, caller="peer:x")
     assert r.text == "one tw\u00f6"
     assert [(s.heading, s.start, s.end) for s in r.sections] == [("A", 0, 4), ("B", 4, 7)]
     assert all(r.text[s.start : s.end] == s.text for s in r.sections)
@@ -93,4 +93,35 @@ def test_bad_tasks_are_refused(task: common_pb2.Task, needle: str) -> None:
 
 def test_a_good_task_keeps_its_mode() -> None:
     t = task_from_proto(common_pb2.Task(instruction="Summarise", mode=common_pb2.DEBATE))
-    assert t.mode_name == "DEBATE"
+    assert t.mode == "DEBATE"
+
+
+def test_a_heading_longer_than_the_limit_is_refused_not_cut() -> None:
+    d = agent_pb2.Document(
+        tenant="acme",
+        document_id="d1",
+        source_jurisdiction="EU",
+        sections=[agent_pb2.SectionInput(heading="H" * 201, text=b"body")],
+    )
+    with pytest.raises(LimitExceeded, match=r"sections\[0\]\.heading has 201 characters"):
+        document_from_proto(d, LIMITS, caller="peer:x")
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [((), ""), ((("x-request-id", "batch-2026.12_04"),), "batch-2026.12_04")],
+)
+def test_the_callers_request_id_is_kept_when_valid(
+    metadata: tuple[tuple[str, str], ...], expected: str
+) -> None:
+    assert caller_request_id(metadata) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["short", "x" * 65, "has space in it", "semi;colon-id", "ünïcode-id"]
+)
+def test_a_malformed_request_id_is_refused_without_echoing_it(value: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        caller_request_id([("x-request-id", value)])
+    assert value not in str(info.value)
+    assert f"got {len(value)} characters" in str(info.value)
