@@ -127,8 +127,14 @@ def _bban(rng: random.Random, country: str) -> str:
     return out
 
 
+#: Real-looking UK bank codes read more naturally than random letters.
+_GB_BANKS = ("NWBK", "BARC", "LOYD", "HBUK", "MIDL", "NAIA", "SRLG", "BUKB", "MONZ", "ABBY")
+
+
 def iban(rng: random.Random, country: str = "DE") -> str:
     bban = _bban(rng, country)
+    if country in ("GB", "IE"):
+        bban = rng.choice(_GB_BANKS if country == "GB" else ("AIBK", "BOFI", "IPBS")) + bban[4:]
     num = int("".join(str(int(c, 36)) for c in bban + country + "00"))
     value = f"{country}{98 - num % 97:02d}{bban}"
     assert iban_ok(value)
