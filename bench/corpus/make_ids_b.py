@@ -316,7 +316,7 @@ def parse(path: Path) -> tuple[dict[str, str], list[tuple[str, str, list[tuple[s
 
 TITLE_RE = re.compile(
     r"(?:Mme|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Drs\.|Docteur|Me|Maître|Pr\.?|Prof\.?|"
-    r"Monsieur|Madame|dhr\.|mevr\.|Dhr\.|Mevr\.|mr\.|Sr\.|Sra\.|Srta\.|Dña\.|Don|Doña|"
+    r"Monsieur|Madame|dhr\.|mevr\.|Dhr\.|Mevr\.|mr\.|Sr\.|Sra\.|Srta\.|Dra\.|Dott\.ssa||Dña\.|Don|Doña|"
     r"dr\.|mr\.|drs\.|mw\.|ing\.|prof\.|ir\.|Dott\.(?:ssa)?|Dottor|Avv\.|Ing\.|Sig\.(?:ra)?|Geom\.|Rag\.|On\.|Herr|Frau) ",
 )
 
@@ -343,7 +343,9 @@ def validate_value(etype: str, value: str) -> str | None:
         if not ssn_ok(c):
             return f"bad SSN: {value!r}"
     elif etype == "EMAIL_ADDRESS":
-        if "@" not in value and not re.search(r"[\[\(\{ ]at[\]\)\} ]|AT", value):
+        if "@" not in value and not re.search(
+            r"[\[\(\{ ](?:at|arroba|chiocciola|apenstaartje|AT)[\]\)\} ]", value
+        ):
             return f"email without @ or [at]: {value!r}"
     elif etype == "PERSON":
         if TITLE_RE.match(value):
