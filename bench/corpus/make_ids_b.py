@@ -317,7 +317,7 @@ def parse(path: Path) -> tuple[dict[str, str], list[tuple[str, str, list[tuple[s
 TITLE_RE = re.compile(
     r"(?:Mme|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Drs\.|Docteur|Me|Maître|Pr\.?|Prof\.?|"
     r"Monsieur|Madame|dhr\.|mevr\.|Dhr\.|Mevr\.|mr\.|Sr\.|Sra\.|Srta\.|Dra\.|Dott\.ssa||Dña\.|Don|Doña|"
-    r"dr\.|mr\.|drs\.|mw\.|ing\.|prof\.|ir\.|Dott\.(?:ssa)?|Dottor|Avv\.|Ing\.|Sig\.(?:ra)?|Geom\.|Rag\.|On\.|Herr|Frau) ",
+    r"sig\.ra|sig\.|dott\.ssa|dott\.|avv\.|Prof\.ssa|dr\.|mr\.|drs\.|mw\.|ing\.|prof\.|ir\.|Dott\.(?:ssa)?|Dottor|Avv\.|Ing\.|Sig\.(?:ra)?|Geom\.|Rag\.|On\.|Herr|Frau) ",
 )
 
 
