@@ -232,6 +232,16 @@ def to_gold_jsonl(path: Path | str, sections: Iterable[ProseSection] | None = No
     return len(items)
 
 
+def to_samples(sections: Iterable[ProseSection] | None = None) -> list[Any]:
+    """The sections as ``models.datagen.Sample`` objects (what ``bench.detect_bench.evaluate``
+    scores), so the prose set can be scored like the generated test split. Imports the
+    project lazily: the loader itself needs only the standard library."""
+    from models.datagen.sample import Sample
+
+    items = list(sections) if sections is not None else load_prose_corpus()
+    return [Sample.from_json(s.to_json()) for s in items]
+
+
 def stats(sections: list[ProseSection]) -> str:
     docs = {s.doc_id for s in sections}
     tables = {

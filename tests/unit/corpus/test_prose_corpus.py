@@ -23,6 +23,7 @@ from bench.corpus.prose import (
     parse_annotated,
     parse_document,
     to_gold_jsonl,
+    to_samples,
 )
 
 MAX_SECTION_CHARS = 2000  # README: "at most ~2000"
@@ -235,6 +236,18 @@ def test_gold_jsonl_reads_as_datagen_samples(tmp_path: Path, corpus: list[ProseS
         assert sample.category == s.category and sample.locale == s.locale
         ids.add(sample.id)
     assert len(ids) == len(corpus)
+
+
+def test_samples_score_with_the_detect_benchmark(corpus: list[ProseSection]) -> None:
+    """Gold spans scored against themselves: perfect recall and precision, no leak."""
+    from bench.detect_bench import Prediction, evaluate
+
+    samples = to_samples(corpus[:40])
+    preds = [Prediction(spans=list(s.spans), category=s.category) for s in samples]
+    metrics = evaluate(samples, preds)
+    assert metrics["strict"]["p"] == metrics["strict"]["r"] == 1.0
+    assert metrics["leak_chars"] == 0.0
+    assert metrics["category"]["accuracy"] == 1.0
 
 
 # --------------------------------------------------------------------------- the helper
