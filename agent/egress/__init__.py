@@ -1,5 +1,6 @@
 """Stage 5b: the independent egress re-check of the exact bytes about to leave."""
 
+from agent.egress.base import Finding
 from agent.egress.checker import (
     MIN_ORIGINAL_CHARS,
     WHOLE_REQUEST,
@@ -9,12 +10,17 @@ from agent.egress.checker import (
     ViolationKind,
     by_section,
 )
+from agent.egress.scanner import IndependentScanner
+from agent.egress.values import KnownValues
 
 __all__ = [
     "MIN_ORIGINAL_CHARS",
     "WHOLE_REQUEST",
     "EgressChecker",
     "EgressViolation",
+    "Finding",
+    "IndependentScanner",
+    "KnownValues",
     "Scanner",
     "ViolationKind",
     "by_section",
