@@ -29,8 +29,10 @@ from __future__ import annotations
 import html.entities
 import re
 import unicodedata
-from array import array
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from agent.egress.confusables import CONFUSABLES
 
@@ -112,71 +114,125 @@ def _decode_escape(m: re.Match[str]) -> str:
     return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m.group()
 
 
+Offsets = npt.NDArray[np.int64]
+
+
 @dataclass(frozen=True, slots=True)
 class Folded:
     """``text`` (folded) and, per folded character, the original ``[starts[i], ends[i])``."""
 
     original: str
     text: str
-    starts: array[int]
-    ends: array[int]
+    starts: Offsets
+    ends: Offsets
     #: for a view made by ``keep``: the index in the parent view of each character
-    parent_index: array[int] | None = None
+    parent_index: Offsets | None = None
+
+    @staticmethod
+    def fold_text(original: str) -> str:
+        """``Folded.of(original).text`` without the offset map (for short values)."""
+        parts: list[str] = []
+        pos = 0
+        for m in _SPECIAL.finditer(original):
+            parts.append(original[pos : m.start()])
+            if m.lastgroup == "wide":
+                parts += [fold_char(c) for c in m.group()]
+            else:
+                parts += [c if c.isascii() else fold_char(c) for c in _decode_escape(m)]
+            pos = m.end()
+        parts.append(original[pos:])
+        return "".join(parts)
 
     @classmethod
     def of(cls, original: str) -> Folded:
         parts: list[str] = []
-        starts: array[int] = array("q")
-        ends: array[int] = array("q")
+        # segments of the folded text: length, original [start, end), copied as is?
+        lengths: list[int] = []
+        src_starts: list[int] = []
+        src_ends: list[int] = []
+        kept: list[bool] = []
+
+        def segment(piece: str, start: int, end: int, is_kept: bool) -> None:
+            if piece:
+                parts.append(piece)
+                lengths.append(len(piece))
+                src_starts.append(start)
+                src_ends.append(end)
+                kept.append(is_kept)
+
         pos = 0
         for m in _SPECIAL.finditer(original):
-            if m.start() > pos:
-                parts.append(original[pos : m.start()])
-                starts.extend(range(pos, m.start()))
-                ends.extend(range(pos + 1, m.start() + 1))
+            segment(original[pos : m.start()], pos, m.start(), True)
             if m.lastgroup == "wide":
                 for i in range(m.start(), m.end()):
-                    folded = fold_char(original[i])
-                    if folded:
-                        parts.append(folded)
-                        starts.extend([i] * len(folded))
-                        ends.extend([i + 1] * len(folded))
+                    segment(fold_char(original[i]), i, i + 1, False)
             else:
                 decoded = _decode_escape(m)
                 folded = "".join(c if c.isascii() else fold_char(c) for c in decoded)
-                parts.append(folded)
-                starts.extend([m.start()] * len(folded))
-                ends.extend([m.end()] * len(folded))
+                segment(folded, m.start(), m.end(), False)
             pos = m.end()
-        if pos < len(original):
-            parts.append(original[pos:])
-            starts.extend(range(pos, len(original)))
-            ends.extend(range(pos + 1, len(original) + 1))
+        if pos == 0:  # nothing to fold: the identity map
+            starts = np.arange(len(original), dtype=np.int64)
+            return cls(original, original, starts, starts + 1)
+        segment(original[pos:], pos, len(original), True)
+        starts, ends = _expand(lengths, src_starts, src_ends, kept)
         return cls(original, "".join(parts), starts, ends)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span covering folded characters ``start`` .. ``end - 1``."""
-        return self.starts[start], self.ends[end - 1]
+        return int(self.starts[start]), int(self.ends[end - 1])
 
     def keep(self, pattern: re.Pattern[str], *, lower: bool = False) -> Folded:
-        """A view of this one made of the matches of ``pattern`` only (e.g. only letters
-        and digits), mapped to the same original text; ``lower`` lower-cases it."""
-        parts: list[str] = []
-        starts: array[int] = array("q")
-        ends: array[int] = array("q")
-        index: array[int] = array("q")
-        for m in pattern.finditer(self.text):
-            parts.append(m.group())
-            starts.extend(self.starts[m.start() : m.end()])
-            ends.extend(self.ends[m.start() : m.end()])
-            index.extend(range(m.start(), m.end()))
-        text = "".join(parts)
+        """A view of this one made of the matches of ``pattern`` only, mapped to the same
+        original text; ``lower`` lower-cases it. ``pattern`` must be one character class
+        repeated (``[^\\W_]+``, ``\\S+``): each character is kept or dropped by a table
+        (one vectorised step; each distinct non-ASCII character is tested once)."""
+        codes = np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        mask = np.zeros(len(codes), dtype=bool)
+        narrow = codes < 128
+        mask[narrow] = _ascii_table(pattern)[codes[narrow]]
+        wide = np.flatnonzero(~narrow)
+        if len(wide):
+            distinct, where = np.unique(codes[wide], return_inverse=True)
+            keeps = np.array([bool(pattern.fullmatch(chr(c))) for c in distinct.tolist()])
+            mask[wide] = keeps[where]
+        index = np.flatnonzero(mask)
+        text = codes[index].tobytes().decode("utf-32-le", "surrogatepass")
         if lower:
-            text = _lower_same_length(text)
-        return Folded(self.original, text, starts, ends, index)
+            text = lower_same_length(text)
+        return Folded(self.original, text, self.starts[index], self.ends[index], index)
 
 
-def _lower_same_length(text: str) -> str:
+_TABLES: dict[re.Pattern[str], npt.NDArray[np.bool_]] = {}
+
+
+def _ascii_table(pattern: re.Pattern[str]) -> npt.NDArray[np.bool_]:
+    table = _TABLES.get(pattern)
+    if table is None:
+        table = np.array([bool(pattern.fullmatch(chr(c))) for c in range(128)], dtype=bool)
+        _TABLES[pattern] = table
+    return table
+
+
+def _expand(
+    lengths: list[int], src_starts: list[int], src_ends: list[int], kept: list[bool]
+) -> tuple[Offsets, Offsets]:
+    """Per folded character, its original [start, end): a kept segment maps character by
+    character, any other maps every character to its whole original range."""
+    n = np.asarray(lengths, dtype=np.int64)
+    total = int(n.sum())
+    if not total:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    segment = np.repeat(np.arange(len(n)), n)
+    within = np.arange(total, dtype=np.int64) - (np.cumsum(n) - n)[segment]
+    is_kept = np.asarray(kept, dtype=bool)[segment]
+    starts = np.asarray(src_starts, dtype=np.int64)[segment] + np.where(is_kept, within, 0)
+    ends = np.where(is_kept, starts + 1, np.asarray(src_ends, dtype=np.int64)[segment])
+    return starts, ends
+
+
+def lower_same_length(text: str) -> str:
     lowered = text.lower()
     if len(lowered) == len(text):
         return lowered

@@ -44,7 +44,7 @@ import ahocorasick
 
 from agent.domain import EntityType
 from agent.egress.base import Finding
-from agent.egress.fold import Folded
+from agent.egress.fold import Folded, lower_same_length
 
 MIN_CHARS = 4
 MIN_BASE64_CHARS = 8
@@ -172,7 +172,8 @@ def _at_edges(folded: str, first: int, last: int) -> bool:
 
 
 def _compact(text: str) -> str:
-    return Folded.of(text).keep(_ALNUM, lower=True).text
+    """``Folded.of(text).keep(_ALNUM, lower=True).text``, without the offset maps."""
+    return lower_same_length("".join(_ALNUM.findall(Folded.fold_text(text))))
 
 
 def _compact_forms(entity_type: EntityType | None, value: str) -> dict[str, str]:
@@ -180,7 +181,7 @@ def _compact_forms(entity_type: EntityType | None, value: str) -> dict[str, str]
     forms = {"known:compact": _compact(value)}
     if entity_type is not EntityType.PERSON:
         return forms
-    words = [w.lower() for w in _ALNUM.findall(Folded.of(value).text)]
+    words = [lower_same_length(w) for w in _ALNUM.findall(Folded.fold_text(value))]
     if not 2 <= len(words) <= MAX_NAME_WORDS:
         return forms
     for k in range(1, len(words)):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 import time
 import unicodedata
 import urllib.parse
@@ -160,15 +161,24 @@ def test_the_fold(text: str, folded: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=60))
+@given(
+    st.text(alphabet=st.sampled_from("aZ1 -.%&#;\\u004x@é４\u200bаΟ\n"), max_size=60)
+    | st.text(max_size=60)
+)
 def test_the_fold_maps_every_character_into_the_original(text: str) -> None:
     view = Folded.of(text)
+    assert Folded.fold_text(text) == view.text
     assert len(view.starts) == len(view.ends) == len(view.text)
     previous = 0
     for start, end in zip(view.starts, view.ends, strict=True):
         assert 0 <= start < end <= len(text)
         assert start >= previous
         previous = start
+    compact = view.keep(re.compile(r"[^\W_]+"), lower=True)
+    assert compact.parent_index is not None
+    assert [view.text[i].lower() for i in compact.parent_index] == list(compact.text) or not (
+        compact.text.isascii()
+    )
 
 
 # -- properties ------------------------------------------------------------------------
