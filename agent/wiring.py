@@ -27,10 +27,8 @@ from agent.policy.bundle import HighWaterMark, PolicyReloader
 
 
 def default_egress_checker() -> EgressChecker:
-    """The egress re-check every pipeline uses."""
-    from agent.recognize import PatternEngine
-
-    return EgressChecker(scan=PatternEngine.default().analyze)
+    """The egress re-check every pipeline uses (independent of detection)."""
+    return EgressChecker()
 
 
 def load_policy(config: AgentConfig) -> tuple[PolicyEngine, PolicyReloader | None]:

@@ -2,11 +2,12 @@
 
 The request that would leave is encoded by the escalate stage from the redacted units and
 values the agent mints (its own request id, the tenant, categories, destinations). The
-egress checker looks at those exact bytes, and at the outbound texts joined end to end
-(protobuf framing sits between two sections' texts, so a number cut across a section
-boundary is only whole in the joined view). On a hit the culprits are found - the
-instruction alone (then nothing leaves), each section alone, then each pair of neighbours
-- withheld, and the rebuilt request is checked again; if it still fails, nothing leaves.
+egress checker (``agent.egress``, which shares no code with detection) looks at those
+exact bytes - including its string fields joined end to end, since protobuf framing sits
+between two sections' texts and a number cut across a section boundary is only whole when
+joined. On a hit the culprits are found - the instruction alone (then nothing leaves),
+each section alone, then each pair of neighbours joined - withheld, and the rebuilt
+request is checked again; if it still fails, nothing leaves.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from agent.domain import Category, EntityType, Task
+from agent.egress import KnownValues
 from agent.escalate import OutboundRequest, OutboundSection, encode
 from agent.pipeline.context import RequestContext
 from agent.pipeline.decide import Plan
@@ -26,14 +28,16 @@ from agent.pipeline.outbound import Outbound, RedactedUnit
 class OutboundChecker(Protocol):
     """What the gate needs of ``agent.egress.EgressChecker``: violations, empty if clean."""
 
+    def known_values(self, values: Sequence[tuple[EntityType | None, str]]) -> KnownValues: ...
+
     def check(
         self,
         payload: bytes,
-        forbidden: frozenset[EntityType],
-        originals: Sequence[str],
+        forbidden: Collection[EntityType],
+        known: KnownValues | Sequence[str] = (),
         *,
-        safe_strings: Sequence[str],
-        issued_placeholders: Collection[str],
+        issued_placeholders: Collection[str] = (),
+        safe_strings: Collection[str] = (),
     ) -> Sequence[object]: ...
 
 
@@ -58,11 +62,13 @@ def gate(
     for d in plan.destinations:
         safe += [d.name, d.provider, d.region, d.jurisdiction]
 
+    known = checker.known_values(list(outbound.known_values))
+
     def dirty(data: bytes) -> bool:
         found = checker.check(
             data,
             plan.forbidden,
-            outbound.known_values,
+            known,
             safe_strings=safe,
             issued_placeholders=outbound.issued,
         )
@@ -88,9 +94,7 @@ def gate(
 
     def clean(sections: Sequence[RedactedUnit]) -> tuple[OutboundRequest, bytes] | None:
         request, payload = build(sections)
-        if dirty(payload) or dirty(joined([outbound.instruction, *sections])):
-            return None
-        return request, payload
+        return None if dirty(payload) else (request, payload)
 
     everything = list(outbound.sections)
     passed = clean(everything)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from agent.domain import EntityType
 from agent.pipeline.decide import Plan, Verdict
 from agent.policy.base import Action
 from agent.redact import redact
@@ -34,7 +35,8 @@ class Outbound:
     sections: tuple[RedactedUnit, ...]
     instruction: RedactedUnit
     issued: frozenset[str]  # every replacement string the agent wrote (placeholders)
-    known_values: tuple[str, ...]  # detected values that must not appear in what leaves
+    # detected values (with their type) that must not appear in what leaves
+    known_values: tuple[tuple[EntityType, str], ...]
 
 
 def _redacted(
@@ -45,9 +47,9 @@ def _redacted(
     return RedactedUnit(verdict, r.text, dict(r.replaced)), r.replacements
 
 
-def _values(verdict: Verdict) -> list[str]:
+def _values(verdict: Verdict) -> list[tuple[EntityType, str]]:
     text = verdict.unit.text
-    return [text[e.start : e.end] for e in verdict.analysis.entities]
+    return [(e.type, text[e.start : e.end]) for e in verdict.analysis.entities]
 
 
 def redact_plan(plan: Plan, pseudonyms: DocumentPseudonyms, hash_key: bytes) -> Outbound | None:
@@ -68,7 +70,7 @@ def redact_plan(plan: Plan, pseudonyms: DocumentPseudonyms, hash_key: bytes) -> 
     instruction, replacements = _redacted(plan.instruction, pseudonyms, hash_key)
     issued.update(replacements)
 
-    known: dict[str, None] = {}
+    known: dict[tuple[EntityType, str], None] = {}
     for verdict in plan.verdicts():
         raw = (
             verdict.may_leave

@@ -35,7 +35,6 @@ from agent.escalate import CloudNoAnswer, CloudUnavailable
 from agent.pipeline import Pipeline
 from agent.policy import PolicyEngine
 from agent.policy.base import SectionFacts
-from agent.recognize import PatternEngine
 from agent.vault import Vault
 from bastion.errors import PolicyError
 from bastion.wire.v1 import cloud_pb2
@@ -181,7 +180,7 @@ def make(
         engine=FakeEngine(),
         policy=policy or PolicyEngine.from_text(POLICY),
         vault=Vault.open(tmp_path / "vault", b"k" * 32),
-        egress=EgressChecker(scan=PatternEngine.default().analyze),
+        egress=EgressChecker(),
         audit=audit,
         cloud=fake,
         hash_key=b"h" * 32,

@@ -120,7 +120,7 @@ def test_fail_closed_cases(pseudonyms: DocumentPseudonyms) -> None:
 # -- property: no detected value leaves -----------------------------------------------
 PATTERNS = PatternEngine.default()
 ENGINE = PolicyEngine.load(ROOT / "policies" / "default.yaml")
-CHECKER = EgressChecker(scan=PATTERNS.analyze)
+CHECKER = EgressChecker()
 _VAULTS: list[Vault] = []
 _DOC_IDS = itertools.count()
 
