@@ -13,6 +13,8 @@ from typing import Any
 
 from bastion.errors import InvalidInput, UpstreamError
 
+log = logging.getLogger("bastion.agent")
+
 MODES = ["sequential", "fusion", "debate", "red_team", "research"]
 RESOLUTIONS = [
     "default",
@@ -64,21 +66,18 @@ def _serve(args: argparse.Namespace) -> int:
     from agent.service import create_server
 
     config = load_agent_config(args.config)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
     async def run() -> None:
         server, port = await create_server(config)
-        print(
-            f"bastion agent listening on {config.listen_host}:{port}", file=sys.stderr, flush=True
-        )
+        log.info("agent_listening", extra={"host": config.listen_host, "port": port})
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
-        print("bastion agent draining", file=sys.stderr, flush=True)
+        log.info("agent_draining", extra={"grace_s": 10.0})
         await server.stop(grace=10.0)
-        print("bastion agent stopped", file=sys.stderr, flush=True)
+        log.info("agent_stopped")
 
     asyncio.run(run())
     return 0

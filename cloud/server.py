@@ -171,20 +171,24 @@ class OrchestratorService(cloud_pb2_grpc.OrchestratorServicer):
         except BastionError as exc:
             code, message = status_for(exc), str(exc)
             log.warning(
-                "orchestrate request_id=%s refused: %s %s",
-                safe_id(request.request_id),
-                code.name,
-                type(exc).__name__,
+                "orchestrate_refused",
+                extra={
+                    "request_id": safe_id(request.request_id),
+                    "code": code.name,
+                    "error": type(exc).__name__,
+                },
             )
         except TimeoutError:
             code, message = grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded"
         except Exception as exc:
             # Frames only: an unexpected exception's message could quote request data.
             log.error(
-                "orchestrate request_id=%s internal error %s\n%s",
-                safe_id(request.request_id),
-                type(exc).__name__,
-                "".join(traceback.format_tb(exc.__traceback__)),
+                "orchestrate_internal_error",
+                extra={
+                    "request_id": safe_id(request.request_id),
+                    "error": type(exc).__name__,
+                    "frames": "".join(traceback.format_tb(exc.__traceback__)),
+                },
             )
             code, message = grpc.StatusCode.INTERNAL, f"internal error ({type(exc).__name__})"
         finally:
@@ -301,5 +305,13 @@ async def create_server(
         metrics_http, _ = start_http_server(
             config.metrics.port, addr=config.metrics.host, registry=orchestrator.metrics.registry
         )
-    log.info("cloud tier listening on %s:%d (tls=%s)", config.listen_host, port, bool(config.tls))
+    log.info(
+        "cloud_server_started",
+        extra={
+            "host": config.listen_host,
+            "port": port,
+            "tls": config.tls is not None,
+            "metrics_port": metrics_http.server_port if metrics_http else None,
+        },
+    )
     return CloudServer(server, orchestrator, health_servicer, port, metrics_http), port

@@ -201,10 +201,13 @@ def test_cli_keygen_sign_verify_bundle(tmp_path: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr().out.strip()
     assert out.startswith(f"bundle OK: {policy_version(DEFAULT)} signed at ")
     wrong = SigningKey.generate().verify_key.to_hex()
-    assert main(["policy", "verify-bundle", "--public-key", wrong, str(bundle)]) == 2
+    assert main(["policy", "verify-bundle", "--public-key", wrong, str(bundle)]) == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith("bastion: error: ") and "not a trusted policy key" in err
+    assert err.startswith("bastion: check failed: ") and "not a trusted policy key" in err
     assert len(err.splitlines()) == 1
+    absent = str(tmp_path / "absent.bundle")
+    assert main(["policy", "verify-bundle", "--public-key", pub, absent]) == 2
+    assert "not found" in capsys.readouterr().err
 
 
 def test_bundle_subcommands_are_documented() -> None:
