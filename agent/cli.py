@@ -31,6 +31,15 @@ def register(sub: Any) -> None:
     serve = agent_sub.add_parser("serve", help="serve the EdgeAgent gRPC API")
     serve.add_argument("--config", required=True, type=Path, help="agent YAML config")
     serve.set_defaults(func=_serve)
+    check = agent_sub.add_parser(
+        "check-config",
+        help="report every problem of an agent config at once (exit 2 if any, 0 if fine)",
+        description="Parse every section of the config and check what it points at: TLS "
+        "files (PEM, dates, key pairs), the model artifacts, the policy or signed bundle, "
+        "audit and vault state paths and keys, ports. Starts nothing and writes nothing.",
+    )
+    check.add_argument("--config", required=True, type=Path, help="agent YAML config")
+    check.set_defaults(func=_check_config)
     hash_token = agent_sub.add_parser(
         "hash-token",
         help="print the sha256 digest of a bearer token (read from stdin) for auth.tenants",
@@ -80,6 +89,21 @@ def _serve(args: argparse.Namespace) -> int:
         log.info("agent_stopped")
 
     asyncio.run(run())
+    return 0
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    import time
+
+    from agent.checkconfig import check_agent_config
+
+    problems = check_agent_config(args.config, now=time.time())
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"bastion: {args.config}: {len(problems)} problem(s)", file=sys.stderr)
+        return 2
+    print(f"{args.config}: ok")
     return 0
 
 
