@@ -79,8 +79,8 @@ def check_agent_config(
                 errors.append(exc)
     finally:
         cfg.collect = None
-    for exc in errors:
-        problems.add(str(exc))
+    for error in errors:
+        problems.add(str(error))
     deep: dict[str, Callable[[Problems, Any], None]] = {
         "listen": lambda p, v: _check_listen(p, v, now),
         "detection": _check_detection,
@@ -106,9 +106,9 @@ def _check_tls(p: Problems, key: str, files: TLSFiles, ca_key: str, now: float) 
             p.key(f"{key}.cert", f"{files.cert}: {problem}")
     private = _read(p, f"{key}.key", files.key)
     if cert is not None and private is not None:
-        problem = key_pair_problem(cert, private)
-        if problem is not None:
-            p.key(f"{key}.key", f"{files.key}: {problem}")
+        mismatch = key_pair_problem(cert, private)
+        if mismatch is not None:
+            p.key(f"{key}.key", f"{files.key}: {mismatch}")
     if private is not None:
         _check_private_mode(p, f"{key}.key", files.key)
     if files.ca is not None:
