@@ -438,7 +438,9 @@ async def create_server(
     metrics_server = None
     if config.metrics_port is not None:
         metrics_server, _ = start_http_server(
-            config.metrics_port, addr="127.0.0.1", registry=pipeline.metrics.registry
+            config.metrics_port,
+            addr=config.metrics_host,
+            registry=pipeline.metrics.with_state(pipeline, config.limits.max_in_flight),
         )
     options = [
         ("grpc.max_receive_message_length", config.limits.max_message_bytes),

@@ -143,6 +143,7 @@ class OrchestratorService(cloud_pb2_grpc.OrchestratorServicer):
         self._allowed_cns = frozenset(allowed_client_cns)
         self._metrics = orchestrator.metrics
         self._max_in_flight = max_in_flight
+        self._metrics.in_flight_limit.set(max_in_flight)
         self._in_flight = 0
 
     async def Orchestrate(

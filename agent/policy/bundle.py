@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agent.metrics import AgentMetrics
 from agent.policy.engine import PolicyEngine
 from agent.policy.loader import check_policy_text, policy_version
 from bastion.crypto import IntegrityError, SigningKey, VerifyKey
@@ -229,6 +230,10 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 class PolicyReloader:
     """The live policy of an agent fed by a signed bundle; keeps the last good one.
 
+    With ``metrics``, every update applied or refused counts in
+    ``bastion_agent_policy_reloads_total{outcome}`` (alerted on: a refused update means
+    agents may be enforcing an older policy than the one published).
+
     Construction loads and verifies the bundle and raises ``PolicyError`` if it is bad
     (the agent must not start without a trusted policy). After that, ``reload()`` and
     ``poll()`` never raise for a bad bundle: they keep the current engine, remember the
@@ -242,8 +247,10 @@ class PolicyReloader:
         *,
         on_change: Callable[[PolicyEngine], None] | None = None,
         on_refused: Callable[[str], None] | None = None,
+        metrics: AgentMetrics | None = None,
     ) -> None:
         self.path = Path(path)
+        self._metrics = metrics
         self._trusted = tuple(trusted)
         self._on_change = on_change
         self._on_refused = on_refused
@@ -315,6 +322,8 @@ class PolicyReloader:
                 self.last_refusal = ""
                 outcome = ReloadOutcome(True, self._engine.version)
             engine = self._engine
+        if self._metrics is not None and (outcome.changed or outcome.refused):
+            self._metrics.policy_reloads.labels("applied" if outcome.changed else "refused").inc()
         if outcome.refused and self._on_refused is not None:
             self._on_refused(outcome.refused)
         if outcome.changed and self._on_change is not None:

@@ -232,3 +232,26 @@ async def test_watch_polls_the_file_and_swaps_in_a_good_update(
     finally:
         task.cancel()
     assert reloader.engine.version == policy_version(GDPR)
+
+
+def test_reload_outcomes_are_counted_for_the_alert(tmp_path: Path, key: SigningKey) -> None:
+    from agent.metrics import AgentMetrics
+
+    metrics = AgentMetrics()
+
+    def count(outcome: str) -> float | None:
+        return metrics.registry.get_sample_value(
+            "bastion_agent_policy_reloads_total", {"outcome": outcome}
+        )
+
+    path = _bundle(tmp_path, key, DEFAULT, T0)
+    reloader = PolicyReloader(path, [key.verify_key], metrics=metrics)
+    assert (count("applied"), count("refused")) == (0.0, 0.0)  # the first load is not a reload
+    write_bundle(path, sign_bundle(GDPR, key, T0 + 60))
+    assert reloader.reload().changed
+    write_bundle(path, sign_bundle(DEFAULT, key, T0))  # a rollback
+    assert reloader.reload().refused
+    write_bundle(path, b"{}")  # unsigned
+    assert reloader.reload().refused
+    assert reloader.poll() is None  # unchanged since: the watcher does not count it again
+    assert (count("applied"), count("refused")) == (1.0, 2.0)
