@@ -89,7 +89,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             content = Path(path).read_bytes()
         except OSError as exc:
-            print(f"{path}: cannot read ({type(exc).__name__})")
+            print(f"bastion: error: {path}: cannot read ({type(exc).__name__})", file=sys.stderr)
             unreadable = True
             continue
         policy, issues = check_policy_text(content, str(path))
