@@ -13,6 +13,8 @@ from typing import Any
 
 from bastion.errors import InvalidInput, UpstreamError
 
+log = logging.getLogger("bastion.agent")
+
 MODES = ["sequential", "fusion", "debate", "red_team", "research"]
 RESOLUTIONS = [
     "default",
@@ -29,6 +31,15 @@ def register(sub: Any) -> None:
     serve = agent_sub.add_parser("serve", help="serve the EdgeAgent gRPC API")
     serve.add_argument("--config", required=True, type=Path, help="agent YAML config")
     serve.set_defaults(func=_serve)
+    check = agent_sub.add_parser(
+        "check-config",
+        help="report every problem of an agent config at once (exit 2 if any, 0 if fine)",
+        description="Parse every section of the config and check what it points at: TLS "
+        "files (PEM, dates, key pairs), the model artifacts, the policy or signed bundle, "
+        "audit and vault state paths and keys, ports. Starts nothing and writes nothing.",
+    )
+    check.add_argument("--config", required=True, type=Path, help="agent YAML config")
+    check.set_defaults(func=_check_config)
     hash_token = agent_sub.add_parser(
         "hash-token",
         help="print the sha256 digest of a bearer token (read from stdin) for auth.tenants",
@@ -71,23 +82,35 @@ def _serve(args: argparse.Namespace) -> int:
     from agent.server import create_server
 
     config = load_agent_config(args.config)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
     async def run() -> None:
         server, port = await create_server(config)
-        print(
-            f"bastion agent listening on {config.listen_host}:{port}", file=sys.stderr, flush=True
-        )
+        log.info("agent_listening", extra={"host": config.listen_host, "port": port})
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
-        print("bastion agent draining", file=sys.stderr, flush=True)
+        log.info("agent_draining", extra={"grace_s": 10.0})
         await server.stop(grace=10.0)
-        print("bastion agent stopped", file=sys.stderr, flush=True)
+        log.info("agent_stopped")
 
     asyncio.run(run())
+    return 0
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    import time
+
+    from agent.checkconfig import check_agent_config
+
+    problems = check_agent_config(args.config, now=time.time())
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"bastion: {args.config}: {len(problems)} problem(s)", file=sys.stderr)
+        return 2
+    print(f"{args.config}: ok")
     return 0
 
 

@@ -127,6 +127,7 @@ class OrchestratorService(cloud_pb2_grpc.OrchestratorServicer):
         self._allowed_cns = frozenset(allowed_client_cns)
         self._metrics = orchestrator.metrics
         self._limiter = InFlightLimiter(max_in_flight, "the cloud tier")
+        self._metrics.in_flight_limit.set(max_in_flight)
 
     async def Orchestrate(
         self, request: cloud_pb2.OrchestrateRequest, context: grpc.aio.ServicerContext
@@ -263,7 +264,12 @@ async def create_server(
             config.metrics.port, addr=config.metrics.host, registry=orchestrator.metrics.registry
         )
     log.info(
-        "cloud_listening",
-        extra={"host": config.listen_host, "port": started.port, "tls": bool(config.tls)},
+        "cloud_server_started",
+        extra={
+            "host": config.listen_host,
+            "port": started.port,
+            "tls": config.tls is not None,
+            "metrics_port": metrics_http.server_port if metrics_http else None,
+        },
     )
     return CloudServer(started, orchestrator, metrics_http), started.port

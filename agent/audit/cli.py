@@ -3,7 +3,9 @@
 Paths come from ``--config AGENT_YAML`` (keys ``audit.path``, ``audit.key``,
 ``audit.witness``) or from ``--db/--key/--witness``; a flag wins over the config.
 Every command prints one summary line on success; failures are one line on stderr
-(a ``BastionError`` through ``bastion.cli``) with a non-zero exit code.
+(a ``BastionError`` through ``bastion.cli``): exit 1 when a log or export does not verify
+(``VerificationFailed``, ``ExportInvalid``: tampering, a wrong key, truncation), 2 for a
+usage or configuration error (a missing database, a bad flag).
 """
 
 from __future__ import annotations
@@ -197,6 +199,8 @@ def _cmd_verify_export(args: argparse.Namespace) -> int:
     from agent.audit.merge import is_merged_export, verify_merged
 
     directory = Path(args.directory)
+    if not directory.is_dir():
+        raise InvalidInput(f"{directory}: no such export directory (expected manifest.json in it)")
     plain, per_node = node_pins(args.public_key or [])
     if is_merged_export(directory):
         if plain:

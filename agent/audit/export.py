@@ -43,7 +43,7 @@ from agent.audit.merkle import (
 from agent.audit.report import report_markdown, residency_summary
 from agent.audit.store import read_heads, read_keys, read_log_id
 from bastion.crypto import IntegrityError, VerifyKey
-from bastion.errors import AuditError
+from bastion.errors import AuditError, CheckFailed
 
 FORMATS = ("jsonl", "csv")
 ENTRY_FIELDS = [f.name for f in fields(AuditEntry)]
@@ -53,7 +53,7 @@ _INT_FIELDS = {"bytes_sent", "v"}
 _FLOAT_FIELDS = {"time", "latency_ms"}
 
 
-class ExportInvalid(AuditError):
+class ExportInvalid(AuditError, CheckFailed):
     """An export directory does not verify; the message names the file and entry."""
 
 

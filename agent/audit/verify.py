@@ -31,10 +31,10 @@ from agent.audit.merkle import CompactRange, MerkleTree, hash_leaves, root_of_ra
 from agent.audit.store import read_heads, read_keys, read_log_id, unpack_nodes
 from agent.audit.witness import read_witness
 from bastion.crypto import VerifyKey
-from bastion.errors import AuditError
+from bastion.errors import AuditError, CheckFailed
 
 
-class VerificationFailed(AuditError):
+class VerificationFailed(AuditError, CheckFailed):
     """The log does not verify; the message names the first bad entry or head."""
 
 

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agent.metrics import AgentMetrics
 from agent.policy.engine import PolicyEngine
 from agent.policy.loader import check_policy_text, policy_version
 from bastion.crypto import IntegrityError, SigningKey, VerifyKey
@@ -278,6 +279,10 @@ class HighWaterMark:
 class PolicyReloader:
     """The live policy of an agent fed by a signed bundle; keeps the last good one.
 
+    With ``metrics``, every update applied or refused counts in
+    ``bastion_agent_policy_reloads_total{outcome}`` (alerted on: a refused update means
+    agents may be enforcing an older policy than the one published).
+
     Construction loads and verifies the bundle and raises ``PolicyError`` if it is bad
     (the agent must not start without a trusted policy). After that, ``reload()`` and
     ``poll()`` never raise for a bad bundle: they keep the current engine, remember the
@@ -292,8 +297,10 @@ class PolicyReloader:
         on_change: Callable[[PolicyEngine], None] | None = None,
         on_refused: Callable[[str], None] | None = None,
         high_water: HighWaterMark | None = None,
+        metrics: AgentMetrics | None = None,
     ) -> None:
         self.path = Path(path)
+        self.metrics = metrics
         self._trusted = tuple(trusted)
         self.on_change = on_change
         self.on_refused = on_refused
@@ -380,6 +387,8 @@ class PolicyReloader:
                 self.last_refusal = ""
                 outcome = ReloadOutcome(True, self._engine.version)
             engine = self._engine
+        if self.metrics is not None and (outcome.changed or outcome.refused):
+            self.metrics.policy_reloads.labels("applied" if outcome.changed else "refused").inc()
         if outcome.refused and self.on_refused is not None:
             self.on_refused(outcome.refused)
         if outcome.changed and self.on_change is not None:

@@ -129,7 +129,9 @@ async def create_server(
     metrics_server = None
     if config.metrics_port is not None:
         metrics_server, _ = start_http_server(
-            config.metrics_port, addr="127.0.0.1", registry=pipeline.metrics.registry
+            config.metrics_port,
+            addr=config.metrics_host,
+            registry=pipeline.metrics.with_state(pipeline, config.limits.max_in_flight),
         )
     guard = GuardInterceptor(
         Authenticator(config.tenants_auth, config.auth_required),
@@ -188,5 +190,6 @@ def _policy_watch(
         )
 
     reloader.on_change, reloader.on_refused = swap, refused
+    reloader.metrics = pipeline.metrics
     pipeline.policy = reloader.engine
     return functools.partial(reloader.watch, config.policy_bundle.poll_s)

@@ -53,8 +53,10 @@ def test_verify_failure_is_one_line_naming_the_entry(
 ) -> None:
     attacker(config.db_path).execute("DELETE FROM entries WHERE id = 12")
     code, out, err = _run(capsys, "verify", "--config", str(agent_yaml))
-    assert code == 2 and out == ""
-    assert err == ("bastion: error: entry 12 is missing (next entry is 13): entries were deleted")
+    assert code == 1 and out == ""  # a check that found tampering: 1, not a usage error
+    assert err == (
+        "bastion: check failed: entry 12 is missing (next entry is 13): entries were deleted"
+    )
 
 
 def test_verify_with_flags_extra_heads_and_a_pinned_key(
@@ -69,7 +71,7 @@ def test_verify_with_flags_extra_heads_and_a_pinned_key(
     assert code == 0 and "6 signed heads" in out and "pinned key" in out
     wrong = SigningKey.generate().verify_key.to_hex()
     code, _, err = _run(capsys, "verify", "--db", str(config.db_path), "--public-key", wrong)
-    assert code == 2 and "pinned public key" in err
+    assert code == 1 and "pinned public key" in err
 
 
 def test_export_then_verify_export(

@@ -274,9 +274,9 @@ def test_cli_merged_export_and_verify_with_per_node_keys(
     out_line = capsys.readouterr().out.strip()
     assert out_line.startswith("merged export OK: 35 entries from 2 nodes")
     assert "node agent-b: 15 entries" in out_line and "not pinned" not in out_line
-    assert main([*argv, "--public-key", f"agent-b={_pub(a).to_hex()}"]) == 2
+    assert main([*argv, "--public-key", f"agent-b={_pub(a).to_hex()}"]) == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith("bastion: error: node agent-b:") and len(err.splitlines()) == 1
+    assert err.startswith("bastion: check failed: node agent-b:") and len(err.splitlines()) == 1
     assert main(["audit", "verify-export", str(out), "--public-key", _pub(a).to_hex()]) == 2
     assert "NODE=HEX_OR_FILE" in capsys.readouterr().err
     code = main(

@@ -214,12 +214,14 @@ def test_policy_check_several_files_reports_each(
     bad = tmp_path / "bad.yaml"
     bad.write_text("schema_version: 2\nname: x\n")
     good = POLICIES / "pci.yaml"
-    assert main(["policy", "check", str(good), str(bad), str(tmp_path / "absent.yaml")]) == 1
-    out = capsys.readouterr().out
+    assert main(["policy", "check", str(good), str(bad)]) == 1
+    capsys.readouterr()
+    assert main(["policy", "check", str(good), str(bad), str(tmp_path / "absent.yaml")]) == 2
+    out, err = capsys.readouterr()
     assert f"{good}: ok" in out
     assert f"{bad}:1:17: schema_version:" in out
     assert f"{bad}:1:1: 'destinations' is a required property" in out
-    assert "absent.yaml: cannot read (FileNotFoundError)" in out
+    assert "absent.yaml: cannot read (FileNotFoundError)" in err
 
 
 def test_policy_test_accepts_a_single_file(capsys: pytest.CaptureFixture[str]) -> None:
