@@ -26,6 +26,7 @@ _TOP_KEYS = {
     "vault",
     "cloud",
     "auth",
+    "review",
     "metrics",
     "logging",
 }
@@ -108,6 +109,9 @@ class CloudSettings:
 class TenantAuth:
     token_sha256: tuple[str, ...] = ()
     client_cert_cns: tuple[str, ...] = ()
+    # The Review service (agent/review): people who approve or deny held sections.
+    reviewer_token_sha256: tuple[str, ...] = ()
+    reviewer_cert_cns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,13 @@ class AgentConfig:
     # Set when the policy comes from a signed bundle; policy_path is then the bundle's path
     # (so code that ignores this and reads it as plain YAML fails closed).
     policy_bundle: PolicyBundleSettings | None = None
+    # The review queue (agent/review): SQLite, section text sealed with a key derived
+    # from the vault key. Default: review.db beside the audit log.
+    review_path: Path | None = None
+
+    @property
+    def review_db(self) -> Path:
+        return self.review_path or self.audit.path.with_name("review.db")
 
     @property
     def listen(self) -> str:
@@ -179,6 +190,14 @@ def _policy_source(cfg: ConfigFile) -> tuple[Path, PolicyBundleSettings | None]:
     if poll_s == 0:
         raise cfg.error("policy_poll_s", "must be positive")
     return path, PolicyBundleSettings(tuple(keys), poll_s)
+
+
+def _digests(cfg: ConfigFile, key: str) -> tuple[str, ...]:
+    hashes = cfg.get(key, list, [])
+    for i, h in enumerate(hashes):
+        if not (isinstance(h, str) and len(h) == 64 and all(c in "0123456789abcdef" for c in h)):
+            raise cfg.error(f"{key}[{i}]", "expected a lowercase sha256 hex digest")
+    return tuple(hashes)
 
 
 def load_agent_config(path: str | Path) -> AgentConfig:
@@ -255,17 +274,20 @@ def load_agent_config(path: str | Path) -> AgentConfig:
         tenants = cfg.get("auth.tenants", dict, {})
         for name in tenants:
             k = f"auth.tenants.{name}"
-            cfg.check_known(k, {"token_sha256", "client_cert_cns"})
-            hashes = cfg.get(f"{k}.token_sha256", list, [])
-            for i, h in enumerate(hashes):
-                if not (
-                    isinstance(h, str) and len(h) == 64 and all(c in "0123456789abcdef" for c in h)
-                ):
-                    raise cfg.error(
-                        f"{k}.token_sha256[{i}]", "expected a lowercase sha256 hex digest"
-                    )
-            cns = cfg.get(f"{k}.client_cert_cns", list, [])
-            tenants_auth[str(name)] = TenantAuth(tuple(hashes), tuple(str(c) for c in cns))
+            cfg.check_known(
+                k, {"token_sha256", "client_cert_cns", "reviewer_token_sha256", "reviewer_cert_cns"}
+            )
+            tenants_auth[str(name)] = TenantAuth(
+                _digests(cfg, f"{k}.token_sha256"),
+                tuple(str(c) for c in cfg.get(f"{k}.client_cert_cns", list, [])),
+                _digests(cfg, f"{k}.reviewer_token_sha256"),
+                tuple(str(c) for c in cfg.get(f"{k}.reviewer_cert_cns", list, [])),
+            )
+
+    review_path: Path | None = None
+    if cfg.has("review"):
+        cfg.check_known("review", {"path"})
+        review_path = cfg.path_value("review.path")
 
     metrics_port: int | None = None
     if cfg.has("metrics"):
@@ -288,4 +310,5 @@ def load_agent_config(path: str | Path) -> AgentConfig:
         auth_required=auth_required,
         metrics_port=metrics_port,
         policy_bundle=policy_bundle,
+        review_path=review_path,
     )
