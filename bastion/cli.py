@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     cloud_cli.register(sub)
     policy_cli.register(sub)
     audit_cli.register(sub)
+    audit_cli.register_console(sub)
     models_cli.register(sub)
     return parser
 

@@ -239,6 +239,40 @@ def register(sub: Any) -> None:
     add_key_commands(cmds)
 
 
+def _cmd_console_serve(args: argparse.Namespace) -> int:
+    from compliance.console.config import load_console_config
+    from compliance.console.serve import serve
+
+    serve(load_console_config(args.config))
+    return 0
+
+
+def _cmd_hash_password(args: argparse.Namespace) -> int:
+    import sys
+
+    from compliance.console.auth import hash_password
+
+    password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        raise InvalidInput("a console password must be at least 12 characters")
+    print(hash_password(password))
+    return 0
+
+
+def register_console(sub: Any) -> None:
+    group: argparse.ArgumentParser = sub.add_parser(
+        "console", help="the compliance web console (local, offline)"
+    )
+    cmds = group.add_subparsers(dest="console_command", required=True, metavar="SUBCOMMAND")
+    p = cmds.add_parser(
+        "serve", help="serve the console: overview, decision log, verify, export, review queue"
+    )
+    p.add_argument("--config", required=True, help="console YAML config (docs/console.md)")
+    p.set_defaults(func=_cmd_console_serve)
+    p = cmds.add_parser("hash-password", help="print the scrypt hash of a password read from stdin")
+    p.set_defaults(func=_cmd_hash_password)
+
+
 def main_args(argv: Sequence[str]) -> argparse.Namespace:
     """Parse ``argv`` as ``bastion audit ...`` (for tests)."""
     parser = argparse.ArgumentParser(prog="bastion")
