@@ -13,11 +13,12 @@ tenant; they are served with ``Cache-Control: no-store`` like every page.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -99,9 +100,8 @@ class Console:
         self.clock = clock or time.time
         self.reader = AuditReader(config.audit_db)
         self.sessions = SessionStore(config.secret(), config.session_minutes * 60.0, self.clock)
-        self.reviews = review_client or (
-            ReviewClient(config.review) if config.review is not None else None
-        )
+        # The gRPC channel belongs to the server's event loop: made on first use there.
+        self.reviews = review_client
         self.secure_cookies = config.tls is not None
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
@@ -431,8 +431,15 @@ class Console:
     # -- reviews ---------------------------------------------------------------------------
     def _review_client(self) -> ReviewClient:
         if self.reviews is None:
-            raise InvalidInput("no agent review service is configured (review: in the config)")
+            if self.config.review is None:
+                raise InvalidInput("no agent review service is configured (review: in the config)")
+            self.reviews = ReviewClient(self.config.review)
         return self.reviews
+
+    async def close(self) -> None:
+        if self.reviews is not None:
+            await self.reviews.close()
+            self.reviews = None
 
     def _review_tenants(self, account: Account) -> list[str]:
         known = set(self.config.review.token_files) if self.config.review else set()
@@ -560,4 +567,10 @@ def create_app(console: Console) -> Starlette:
         Route("/reviews/{tenant}/{item_id}", c.guard("reviewer", c.decide), methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(_Headers)])
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await c.close()
+
+    return Starlette(routes=routes, middleware=[Middleware(_Headers)], lifespan=lifespan)
