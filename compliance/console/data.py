@@ -46,9 +46,12 @@ class LogQuery:
     offset: int = 0
 
 
+Record = dict[str, Any]  # a leaf as parsed JSON (display only; verify checks the log)
+
+
 @dataclass(frozen=True)
 class LogPage:
-    rows: list[tuple[int, AuditEntry]]
+    rows: list[tuple[int, Record]]
     matched: int
     scanned: int
     truncated: bool
@@ -110,12 +113,12 @@ class AuditReader:
         return ((int(i), bytes(leaf)) for i, leaf in db.execute(sql, [*args, SCAN_LIMIT]))
 
     def search(self, q: LogQuery) -> LogPage:
-        out: list[tuple[int, AuditEntry]] = []
+        out: list[tuple[int, Record]] = []
         matched = scanned = 0
         with self._db() as db:
             for eid, leaf in self._select(db, q):
                 scanned += 1
-                e = AuditEntry.from_canonical(leaf)
+                e = _record(leaf)
                 if not _matches(e, q):
                     continue
                 matched += 1
@@ -181,24 +184,25 @@ class AuditReader:
         with self._db() as db:
             for _, leaf in self._select(db, q):
                 scanned += 1
-                e = AuditEntry.from_canonical(leaf)
-                d = day(e.time)
-                by_day[d][e.kind] += 1
-                if e.kind == "cloud_call" and e.destination is not None:
-                    bytes_dest[e.destination["name"]] += e.bytes_sent
-                    bytes_jur[e.destination["jurisdiction"]] += e.bytes_sent
-                if e.kind == "egress_block":
+                e = _record(leaf)
+                kind, dest_rec = e["kind"], e["destination"]
+                d = day(e["time"])
+                by_day[d][kind] += 1
+                if kind == "cloud_call" and dest_rec is not None:
+                    bytes_dest[dest_rec["name"]] += e["bytes_sent"]
+                    bytes_jur[dest_rec["jurisdiction"]] += e["bytes_sent"]
+                if kind == "egress_block":
                     egress_by_day[d] += 1
-                if e.kind not in ("section", "egress_block"):
+                if kind not in ("section", "egress_block"):
                     continue
                 sections += 1
-                dest = e.destination["name"] if e.destination is not None else "(kept local)"
-                series["action"][d][e.action or "none"] += 1
-                series["category"][d][e.category or "none"] += 1
+                dest = dest_rec["name"] if dest_rec is not None else "(kept local)"
+                series["action"][d][e["action"] or "none"] += 1
+                series["category"][d][e["category"] or "none"] += 1
                 series["destination"][d][dest] += 1
-                series["tenant"][d][e.tenant] += 1
-                if e.status != "SENT":
-                    withheld[e.status or "none"] += 1
+                series["tenant"][d][e["tenant"]] += 1
+                if e["status"] != "SENT":
+                    withheld[e["status"] or "none"] += 1
         days = sorted(by_day)
         return {
             "days": days,
@@ -222,18 +226,30 @@ def _stack(days: list[str], per_day: dict[str, Counter[str]]) -> dict[str, Any]:
     }
 
 
-def _matches(e: AuditEntry, q: LogQuery) -> bool:
-    if q.kind and e.kind != q.kind:
+_KEYS = ("kind", "time", "tenant", "action", "status", "category", "rule_ids", "destination")
+
+
+def _record(leaf: bytes) -> Record:
+    """A leaf parsed for display: plain JSON, no re-validation (about 10x cheaper than
+    ``AuditEntry.from_canonical``; ``verify`` is what vouches for the log). A leaf that
+    is not a JSON object with the entry's keys fails closed."""
+    try:
+        rec = json.loads(leaf)
+    except ValueError:
+        raise AuditError("an audit leaf is not JSON (run bastion audit verify)") from None
+    if not isinstance(rec, dict) or any(k not in rec for k in _KEYS):
+        raise AuditError("an audit leaf is not an entry (run bastion audit verify)")
+    return rec
+
+
+def _matches(e: Record, q: LogQuery) -> bool:
+    for name in ("kind", "action", "status", "category"):
+        want = getattr(q, name)
+        if want and e[name] != want:
+            return False
+    if q.rule and q.rule not in e["rule_ids"]:
         return False
-    if q.action and e.action != q.action:
-        return False
-    if q.status and e.status != q.status:
-        return False
-    if q.category and e.category != q.category:
-        return False
-    if q.rule and q.rule not in e.rule_ids:
-        return False
-    dest = e.destination["name"] if e.destination is not None else ""
+    dest = e["destination"]["name"] if e["destination"] is not None else ""
     return not (q.destination and dest != q.destination)
 
 

@@ -189,3 +189,12 @@ def test_the_vendored_chart_library_matches_its_recorded_digest() -> None:
     digest = hashlib.sha256((VENDOR / "chart.umd.min.js").read_bytes()).hexdigest()
     assert f"`{digest}`" in readme
     assert (VENDOR / "chart.js.LICENSE.md").read_text().startswith("The MIT License")
+
+
+def test_the_example_console_config_loads() -> None:
+    root = Path(__file__).resolve().parents[3]
+    config = load_console_config(root / "examples" / "console.yaml")
+    assert {a.role for a in config.accounts.values()} == {"compliance", "reviewer", "admin"}
+    assert config.review is not None and "northbank" in config.review.token_files
+    assert config.accounts["adam"].may_see("anyone")
+    assert not check_password("anything", config.accounts["olivia"].password_scrypt)
