@@ -102,19 +102,24 @@ class ReviewDesk:
         if submission.decision.action is not Action.REVIEW:
             raise ReviewError("only sections whose policy action is review can be queued")
         item = self.queue.add(submission)
-        await self._audit.append(
-            [
-                self._entry(
-                    item,
-                    "enqueue",
-                    "PENDING",
-                    caller=submission.caller,
-                    rule_ids=submission.decision.rule_ids,
-                    policy_version=submission.decision.policy_version,
-                    reason=f"review {item.id} queued",
-                )
-            ]
-        )
+        try:
+            await self._audit.append(
+                [
+                    self._entry(
+                        item,
+                        "enqueue",
+                        "PENDING",
+                        caller=submission.caller,
+                        rule_ids=submission.decision.rule_ids,
+                        policy_version=submission.decision.policy_version,
+                        reason=f"review {item.id} queued",
+                    )
+                ]
+            )
+        except BaseException:
+            # No unaudited item may wait for a reviewer: the section just stays local.
+            self.queue.discard(submission.tenant, item.id)
+            raise
         return item.id
 
     # -- reviewers -----------------------------------------------------------------------
@@ -144,7 +149,10 @@ class ReviewDesk:
     def result(self, identity: Identity, tenant: str, item_id: str) -> ReviewItem:
         """For the document system that sent the request: the state and the answer."""
         identity.check_tenant(tenant, CLIENT)
-        return self.queue.get(tenant, item_id)
+        item = self.queue.get(tenant, item_id)
+        if identity.tenant is not None and identity.caller != item.submission.caller:
+            raise PermissionDenied("only the caller that sent the request may fetch its answer")
+        return item
 
     async def decide(
         self,

@@ -211,6 +211,14 @@ class ReviewQueue:
             )
         return ReviewItem(item_id, ReviewState.PENDING, created, sub)
 
+    def discard(self, tenant: str, item_id: str) -> None:
+        """Remove a pending item whose enqueue could not be audited."""
+        with self._lock, self._connect() as conn:
+            conn.execute(
+                "DELETE FROM items WHERE id = ? AND tenant = ? AND state = ?",
+                (item_id, tenant, ReviewState.PENDING.value),
+            )
+
     def claim(self, tenant: str, item_id: str) -> bool:
         """pending -> deciding, atomically; False when another decision got there first."""
         with self._lock, self._connect() as conn:

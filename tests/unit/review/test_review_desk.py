@@ -290,3 +290,20 @@ async def test_an_egress_hit_withholds_the_approved_section(desk: Desk) -> None:
     assert item.state is ReviewState.WITHHELD
     assert item.outcome is not None and item.outcome.status == "WITHHELD_EGRESS"
     assert desk.sender.sent == []
+
+
+async def test_only_the_requesting_caller_fetches_the_answer(desk: Desk) -> None:
+    item_id = await desk.desk.enqueue(_submission(desk.policy[0]))
+    other_client = Identity("token:northbank:zzz", "northbank", frozenset({CLIENT}))
+    with pytest.raises(PermissionDenied, match="only the caller"):
+        desk.desk.result(other_client, "northbank", item_id)
+    assert desk.desk.result(CLIENT_ID, "northbank", item_id).state is ReviewState.PENDING
+
+
+async def test_an_enqueue_the_audit_log_refuses_leaves_nothing_to_approve(
+    desk: Desk, tmp_path: Path
+) -> None:
+    desk.audit.close()  # appends now fail: the queue must not keep an unaudited item
+    with pytest.raises(Exception, match="closed"):
+        await desk.desk.enqueue(_submission(desk.policy[0]))
+    assert desk.desk.queue.list(None) == []
