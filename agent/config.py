@@ -29,6 +29,7 @@ _TOP_KEYS = {
     "vault",
     "cloud",
     "auth",
+    "review",
     "metrics",
     "logging",
 }
@@ -111,6 +112,9 @@ class CloudSettings:
 class TenantAuth:
     token_sha256: tuple[str, ...] = ()
     client_cert_cns: tuple[str, ...] = ()
+    # The Review service (agent/review): people who approve or deny held sections.
+    reviewer_token_sha256: tuple[str, ...] = ()
+    reviewer_cert_cns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,13 @@ class AgentConfig:
     # Set when the policy comes from a signed bundle; policy_path is then the bundle's path
     # (so code that ignores this and reads it as plain YAML fails closed).
     policy_bundle: PolicyBundleSettings | None = None
+    # The review queue (agent/review): SQLite, section text sealed with a key derived
+    # from the vault key. Default: review.db beside the audit log.
+    review_path: Path | None = None
+
+    @property
+    def review_db(self) -> Path:
+        return self.review_path or self.audit.path.with_name("review.db")
 
     @property
     def listen(self) -> str:
@@ -191,6 +202,14 @@ def _policy_source(cfg: ConfigFile) -> tuple[Path, PolicyBundleSettings | None]:
     return path, PolicyBundleSettings(tuple(keys), poll_s, cfg.path_value("policy_state"))
 
 
+def _digests(cfg: ConfigFile, key: str) -> tuple[str, ...]:
+    hashes = cfg.get(key, list, [])
+    for i, h in enumerate(hashes):
+        if not (isinstance(h, str) and len(h) == 64 and all(c in "0123456789abcdef" for c in h)):
+            raise cfg.error(f"{key}[{i}]", "expected a lowercase sha256 hex digest")
+    return tuple(hashes)
+
+
 def load_agent_config(path: str | Path) -> AgentConfig:
     """Parse and validate; the first problem raises ``ConfigError`` (file:line: key: ...).
 
@@ -209,6 +228,7 @@ def load_agent_config(path: str | Path) -> AgentConfig:
             policy_bundle, state=audit.path.parent / "policy-bundle.state"
         )
     tenants_auth, auth_required, allow_unauthenticated = _auth(cfg)
+    review_path = _review(cfg)
     metrics_port, metrics_host = _metrics(cfg)
     return AgentConfig(
         path=cfg.path,
@@ -228,6 +248,7 @@ def load_agent_config(path: str | Path) -> AgentConfig:
         metrics_port=metrics_port,
         metrics_host=metrics_host,
         policy_bundle=policy_bundle,
+        review_path=review_path,
     )
 
 
@@ -315,16 +336,24 @@ def _auth(cfg: ConfigFile) -> tuple[dict[str, TenantAuth], bool, bool]:
     tenants = cfg.get("auth.tenants", dict, {})
     for name in tenants:
         k = f"auth.tenants.{name}"
-        cfg.check_known(k, {"token_sha256", "client_cert_cns"})
-        hashes = cfg.get(f"{k}.token_sha256", list, [])
-        for i, h in enumerate(hashes):
-            if not (
-                isinstance(h, str) and len(h) == 64 and all(c in "0123456789abcdef" for c in h)
-            ):
-                raise cfg.error(f"{k}.token_sha256[{i}]", "expected a lowercase sha256 hex digest")
-        cns = cfg.get(f"{k}.client_cert_cns", list, [])
-        tenants_auth[str(name)] = TenantAuth(tuple(hashes), tuple(str(c) for c in cns))
+        cfg.check_known(
+            k, {"token_sha256", "client_cert_cns", "reviewer_token_sha256", "reviewer_cert_cns"}
+        )
+        tenants_auth[str(name)] = TenantAuth(
+            _digests(cfg, f"{k}.token_sha256"),
+            tuple(str(c) for c in cfg.get(f"{k}.client_cert_cns", list, [])),
+            _digests(cfg, f"{k}.reviewer_token_sha256"),
+            tuple(str(c) for c in cfg.get(f"{k}.reviewer_cert_cns", list, [])),
+        )
     return tenants_auth, auth_required, allow_unauthenticated
+
+
+def _review(cfg: ConfigFile) -> Path | None:
+    """``review.path``: the review queue (default: review.db beside the audit log)."""
+    if not cfg.has("review"):
+        return None
+    cfg.check_known("review", {"path"})
+    return cfg.path_value("review.path")
 
 
 def _metrics(cfg: ConfigFile) -> tuple[int | None, str]:
@@ -353,5 +382,6 @@ SECTIONS: dict[str, Callable[[ConfigFile], object]] = {
     "vault": _vault,
     "cloud": _cloud,
     "auth": _auth,
+    "review": _review,
     "metrics": _metrics,
 }

@@ -206,6 +206,7 @@ class UnitOutcome:
     bytes_sent: int = 0
     sent_text: str = ""  # the redacted text that left; in memory only, never logged
     audit_ids: tuple[int, ...] = ()
+    review_id: str = ""  # set when the section waits in the review queue
 
     @property
     def action(self) -> str:

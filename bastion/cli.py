@@ -30,12 +30,12 @@ Handler = Callable[[argparse.Namespace], int]
 
 def build_parser() -> argparse.ArgumentParser:
     from agent import cli as agent_cli
-    from agent.audit import cli as audit_cli
     from agent.classify import cli as models_cli
     from agent.detect import cli as detect_cli
     from agent.policy import cli as policy_cli
     from bastion import health
     from cloud import cli as cloud_cli
+    from compliance import cli as audit_cli
 
     parser = argparse.ArgumentParser(
         prog="bastion",
@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     cloud_cli.register(sub)
     policy_cli.register(sub)
     audit_cli.register(sub)
+    audit_cli.register_console(sub)
     models_cli.register(sub)
     health.register(sub)
     return parser

@@ -29,6 +29,7 @@ from agent.domain import (
     CloudAnswer,
     DocumentRequest,
     RouteResult,
+    Section,
     SectionAnalysis,
     Status,
     Task,
@@ -45,6 +46,7 @@ from agent.pipeline.outbound import Outbound, redact_plan
 from agent.pipeline.record import Recorder
 from agent.pipeline.units import section_units
 from agent.policy import PolicyEngine
+from agent.review.base import ReviewSink, ReviewSubmission
 from agent.vault import DocumentPseudonyms, Vault
 from bastion.errors import BastionError, InvalidInput, UpstreamError
 
@@ -99,6 +101,17 @@ class Sent:
 NOT_SENT = Sent(None, False, "", ())
 
 
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A request after its send: every unit's outcome (sections, then the instruction),
+    the restored answer, and the audit ids written on the way."""
+
+    units: tuple[UnitOutcome, ...]
+    answer: CloudAnswer | None
+    audit_ids: tuple[int, ...]
+    sent: Sent
+
+
 @dataclass
 class Pipeline:
     """The stages, wired. Everything is injected; only entry points read the clock.
@@ -117,6 +130,7 @@ class Pipeline:
     new_request_id: Callable[[], str] = field(default=lambda: uuid.uuid4().hex)
     metrics: AgentMetrics = field(default_factory=AgentMetrics)
     batcher: MicroBatcher | None = None
+    review: ReviewSink | None = None  # where sections the policy holds for review go
 
     async def close(self) -> None:
         """Release resources after the server drained: the audit log signs a final head."""
@@ -265,12 +279,48 @@ class Pipeline:
         deadline_s: float | None = None,
         request_id: str | None = None,
     ) -> RouteResult:
-        """Prepare, record, send, restore, record: in that order."""
+        """Prepare, record, hold for review, send, restore, record: in that order."""
         pseudonyms = self.vault.for_document(req.tenant, req.document_id)
         prepared = await self.prepare(
             req, task, deadline_s=deadline_s, request_id=request_id, pseudonyms=pseudonyms
         )
-        ctx, plan, gated = prepared.ctx, prepared.plan, prepared.gated
+        done = await self.record_send_restore(prepared, pseudonyms, review_of=req)
+        sections_out, instruction_out = done.units[:-1], done.units[-1]
+        for o in sections_out:
+            self.metrics.sections.labels(o.action, o.status.value).inc()
+        status = outcomes.route_status(sections_out)
+        n_sent = sum(1 for o in sections_out if o.status.left)
+        closing = self._recorder(prepared.ctx).request(
+            "route",
+            status.value,
+            self.clock(),
+            orchestration_mode=task.mode,
+            reason=f"{n_sent} of {len(sections_out)} sections sent",
+        )
+        closing_ids = await self._record([closing])
+        return RouteResult(
+            request_id=prepared.ctx.request_id,
+            document_id=req.document_id,
+            policy_version=prepared.ctx.policy.version,
+            status=status,
+            answer=done.answer.answer if done.answer else "",
+            sections=sections_out,
+            instruction=instruction_out,
+            cloud=done.answer,
+            audit_ids=(*done.audit_ids, *closing_ids),
+        )
+
+    async def record_send_restore(
+        self,
+        prepared: Prepared,
+        pseudonyms: DocumentPseudonyms,
+        *,
+        review_of: DocumentRequest | None = None,
+    ) -> Done:
+        """Record every decision and what is about to leave (durable), hand sections the
+        policy holds for review to the review queue, send, restore this request's
+        placeholders in the answer, and record how the send went."""
+        ctx, task, plan, gated = prepared.ctx, prepared.task, prepared.plan, prepared.gated
         recorder = self._recorder(ctx)
         sections, instruction = outcomes.before_send(plan, prepared.outbound, gated)
 
@@ -284,6 +334,8 @@ class Pipeline:
             )
         pre_ids = await self._record(entries)
         units = [outcomes.with_audit_ids(o, [i]) for o, i in zip(units, pre_ids, strict=False)]
+        if review_of is not None and self.review is not None:
+            units = [await self._hold_for_review(ctx, review_of, task, o) for o in units]
 
         sent = await self._send(ctx, task, gated, plan, recorder)
         answer = sent.answer
@@ -296,31 +348,38 @@ class Pipeline:
         ]
         restored = self._restore(answer, prepared.outbound, pseudonyms)
         await asyncio.to_thread(pseudonyms.save)
+        post_ids = await self._record(sent.entries)
+        return Done(tuple(units), restored, (*pre_ids, *post_ids), sent)
 
-        sections_out, instruction_out = tuple(units[:-1]), units[-1]
-        for o in sections_out:
-            self.metrics.sections.labels(o.action, o.status.value).inc()
-        status = outcomes.route_status(sections_out)
-        n_sent = sum(1 for o in sections_out if o.status.left)
-        closing = recorder.request(
-            "route",
-            status.value,
-            self.clock(),
-            orchestration_mode=task.mode,
-            reason=f"{n_sent} of {len(sections_out)} sections sent",
-        )
-        post_ids = await self._record([*sent.entries, closing])
-        return RouteResult(
+    async def _hold_for_review(
+        self, ctx: RequestContext, req: DocumentRequest, task: Task, o: UnitOutcome
+    ) -> UnitOutcome:
+        """A section the policy sends to review enters the review queue (durably, and
+        audited there); if the queue fails, the section simply stays local."""
+        if o.status is not Status.WITHHELD_REVIEW or o.decision is None or o.unit.section is None:
+            return o
+        assert self.review is not None
+        section = o.unit.section
+        submission = ReviewSubmission(
+            tenant=ctx.tenant,
             request_id=ctx.request_id,
             document_id=req.document_id,
-            policy_version=ctx.policy.version,
-            status=status,
-            answer=restored.answer if restored else "",
-            sections=sections_out,
-            instruction=instruction_out,
-            cloud=restored,
-            audit_ids=(*pre_ids, *post_ids),
+            source_jurisdiction=ctx.source_jurisdiction,
+            caller=ctx.caller,
+            # the governed unit: heading and body, as detected and decided
+            section=Section(
+                section.index, section.heading, section.start, section.end, o.unit.text
+            ),
+            analysis=o.analysis,
+            decision=o.decision,
+            task=task,
         )
+        try:
+            review_id = await self.review.enqueue(submission)
+        except BastionError:
+            log.error("review_enqueue_failed", extra={"request_id": ctx.request_id})
+            return replace(o, reason=o.reason + "; the review queue refused it, kept local")
+        return replace(o, review_id=review_id, reason=f"held for review ({review_id})")
 
     async def _send(
         self,

@@ -25,19 +25,42 @@ from prometheus_client import start_http_server
 from agent.auth import Authenticator
 from agent.config import AgentConfig
 from agent.pipeline import Pipeline
+from agent.pipeline.approved import ApprovedSectionSender
 from agent.policy import PolicyEngine
 from agent.policy.bundle import PolicyReloader
-from agent.server.interceptors import GuardInterceptor
+from agent.review import ReviewDesk, ReviewQueue
+from agent.review.queue import queue_key
+from agent.review.service import ReviewServicer
+from agent.server.interceptors import CURRENT_CALL, GuardInterceptor
 from agent.server.servicer import EdgeAgentServicer
 from agent.wiring import build_pipeline, load_policy
 from bastion.configfile import is_loopback
 from bastion.errors import ConfigError
 from bastion.grpcserver import InFlightLimiter, ServerSpec, ServerTLS, StartedServer, start_server
-from bastion.wire.v1 import agent_pb2, agent_pb2_grpc
+from bastion.wire.v1 import agent_pb2, agent_pb2_grpc, review_pb2, review_pb2_grpc
 
 log = logging.getLogger("bastion.agent")
 
 SERVICE_NAME: str = agent_pb2.DESCRIPTOR.services_by_name["EdgeAgent"].full_name
+REVIEW_SERVICE_NAME: str = review_pb2.DESCRIPTOR.services_by_name["Review"].full_name
+
+
+def review_desk(config: AgentConfig, pipeline: Pipeline) -> ReviewDesk:
+    """The review queue of this agent, wired both ways: the pipeline holds sections the
+    policy sends to review there, and an approval is sent by the pipeline's phases."""
+    if pipeline.audit is None:
+        raise ConfigError("a serving agent needs its audit log")
+    desk = ReviewDesk(
+        ReviewQueue(config.review_db, queue_key(config.vault.load_key()), pipeline.clock),
+        pipeline.audit,
+        lambda: pipeline.policy,
+        pipeline.vault,
+        pipeline.hash_key,
+        ApprovedSectionSender(pipeline),
+        pipeline.clock,
+    )
+    pipeline.review = desk
+    return desk
 
 
 class AgentServer:
@@ -125,6 +148,7 @@ async def create_server(
     check_authentication(config)
     policy, reloader = load_policy(config)
     pipeline = pipeline or build_pipeline(config, policy=policy)
+    desk = review_desk(config, pipeline)
     policy_watch = _policy_watch(config, reloader, pipeline)
     metrics_server = None
     if config.metrics_port is not None:
@@ -139,6 +163,7 @@ async def create_server(
         pipeline.metrics,
     )
     servicer = EdgeAgentServicer(pipeline, config.limits)
+    review_servicer = ReviewServicer(desk, lambda: CURRENT_CALL.get().identity)
     tls = None
     if config.tls is not None:
         tls = ServerTLS(
@@ -156,7 +181,13 @@ async def create_server(
                             servicer, server
                         ),
                         SERVICE_NAME,
-                    )
+                    ),
+                    (
+                        lambda server: review_pb2_grpc.add_ReviewServicer_to_server(  # type: ignore[no-untyped-call]
+                            review_servicer, server
+                        ),
+                        REVIEW_SERVICE_NAME,
+                    ),
                 ],
                 tls=tls,
                 max_message_bytes=config.limits.max_message_bytes,

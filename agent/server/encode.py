@@ -66,6 +66,7 @@ def _outcome(o: UnitOutcome) -> agent_pb2.SectionOutcome:
         bytes_sent=o.bytes_sent,
         audit_entry_ids=list(o.audit_ids),
         destinations=[destination_to_proto(d) for d in o.destinations],
+        review_id=o.review_id,
     )
     if o.destinations:
         out.destination.CopyFrom(destination_to_proto(o.destinations[0]))

@@ -253,6 +253,19 @@ ROWS: list[Row] = [
     ),
     # audit
     ("audit verify ok", lambda e: ["audit", "verify", "--config", str(e.audit_yaml)], 0),
+    ("audit checkpoint ok", lambda e: ["audit", "checkpoint", "--config", str(e.audit_yaml)], 0),
+    (
+        "audit checkpoint missing db",
+        lambda e: ["audit", "checkpoint", "--db", str(e.tmp / "x.db")],
+        2,
+    ),
+    # console
+    ("console hash-password too short", lambda e: ["console", "hash-password"], 2),
+    (
+        "console serve missing config",
+        lambda e: ["console", "serve", "--config", str(e.tmp / "x")],
+        2,
+    ),
     ("audit verify tampered", lambda e: ["audit", "verify", "--config", str(e.tampered_yaml)], 1),
     ("audit verify missing db", lambda e: ["audit", "verify", "--db", str(e.tmp / "x.db")], 2),
     (

@@ -72,6 +72,11 @@ rules:
   - id: hr-review
     match: {categories: [hr]}
     action: review
+  - id: hr-after-review
+    match: {categories: [hr]}
+    action: redact
+    redaction: {PERSON: pseudonymise}
+    destinations: ["*"]
 """
 
 # marker word -> the category the fake engine gives a text that contains it
@@ -444,3 +449,58 @@ async def test_a_destination_the_tier_was_not_allowed_is_recorded_not_hidden(
         )
         == 1.0
     )
+
+
+async def test_a_review_section_is_held_then_sent_exactly_as_approved(
+    tmp_path: Path, audit: AuditLog
+) -> None:
+    from agent.auth import REVIEWER, Identity
+    from agent.pipeline.approved import ApprovedSectionSender
+    from agent.review import ReviewDesk, ReviewQueue, ReviewState
+
+    pipeline, cloud = make(tmp_path, audit)
+    assert cloud is not None
+    desk = ReviewDesk(
+        ReviewQueue(tmp_path / "review.db", b"q" * 32, pipeline.clock),
+        audit,
+        lambda: pipeline.policy,
+        pipeline.vault,
+        pipeline.hash_key,
+        ApprovedSectionSender(pipeline),
+        pipeline.clock,
+    )
+    pipeline.review = desk
+    cloud.reply = "<PERSON_1> needs a decision"
+    doc = sections(("", "A note."), ("Case", "A disciplinary hearing for John Poe is set."))
+    result = await pipeline.route(doc, Task("Summarise the key points.", "FUSION"))
+    held = result.sections[1]
+    assert held.status is Status.WITHHELD_REVIEW and held.review_id
+    assert len(cloud.payloads) == 1 and b"disciplinary" not in cloud.payloads[0]
+
+    reviewer = Identity("token:acme:r", "acme", frozenset({REVIEWER}))
+    view = desk.view(reviewer, "acme", held.review_id)
+    assert view.release is not None
+    preview = view.release.outbound_text
+    assert preview == "Case\n\nA disciplinary hearing for <PERSON_1> is set."
+    item = await desk.decide(
+        reviewer,
+        "acme",
+        held.review_id,
+        approve=True,
+        reviewer="rita",
+        preview_sha256=view.release.sent_sha256,
+    )
+    assert item.state is ReviewState.SENT and item.outcome is not None
+    assert item.outcome.answer == "John Poe needs a decision"
+    sent = cloud_pb2.OrchestrateRequest.FromString(cloud.payloads[-1])
+    assert [s.text for s in sent.sections] == [preview]
+    assert sent.task.instruction == "Summarise the key points."
+    assert b"John Poe" not in cloud.payloads[-1]
+    kinds = [(e.kind, e.status) for e in leaves(tmp_path)][-5:]
+    assert kinds == [
+        ("review", "APPROVED"),
+        ("section", "SENT"),
+        ("instruction", "SENT"),
+        ("cloud_call", "SENDING"),
+        ("answer", "ANSWERED"),
+    ]

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agent.audit import AuditConfig, AuditEntry, AuditLog
-from agent.audit.merkle import CompactRange, hash_leaf
 from agent.audit.store import pack_nodes
-from agent.audit.verify import VerificationFailed, verify_log
 from bastion.crypto import SigningKey
+from bastion.tlog.merkle import CompactRange, hash_leaf
+from compliance.verify import VerificationFailed, verify_log
 from tests.unit.audit.helpers import FakeClock, attacker, entries, make_entry
 
 N = 40  # entries; heads every 10 -> heads at 10, 20, 30, 40
@@ -23,7 +23,7 @@ N = 40  # entries; heads every 10 -> heads at 10, 20, 30, 40
 @pytest.fixture(autouse=True, params=[3, 13], ids=["chunks-of-8", "chunks-of-8192"])
 def chunk_bits(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     """Run the suite with heads falling inside, across and at the end of verify chunks."""
-    import agent.audit.verify as verify_mod
+    import compliance.verify as verify_mod
 
     monkeypatch.setattr(verify_mod, "_CHUNK_BITS", request.param)
     return int(request.param)
@@ -165,7 +165,7 @@ def test_rewritten_history_with_a_forged_head_is_refused(built: AuditConfig) -> 
     _rebuild_state(conn)
     forged = SigningKey.generate()
     # The attacker signs a new head with their own key: nobody trusts it.
-    from agent.audit.heads import TreeHead
+    from bastion.tlog.heads import TreeHead
 
     row = conn.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()
     tree = CompactRange()
@@ -180,7 +180,7 @@ def test_rewritten_history_with_a_forged_head_is_refused(built: AuditConfig) -> 
 
 
 def test_a_spliced_key_in_the_key_table_is_refused(built: AuditConfig) -> None:
-    from agent.audit.heads import KeyRecord
+    from bastion.tlog.heads import KeyRecord
 
     conn = attacker(built.db_path)
     log_id = conn.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()[0]
@@ -247,3 +247,15 @@ def test_any_altered_byte_of_any_signed_entry_is_caught(
         verify_log(cfg.db_path, witness_files=[cfg.witness_path])
     lo, hi = (int(x) for x in re.search(r"entries (\d+)\.\.(\d+)", str(info.value)).groups())  # type: ignore[union-attr]
     assert lo <= victim <= hi
+
+
+def test_a_forged_checkpoint_signature_is_named(built: AuditConfig) -> None:
+    conn = attacker(built.db_path)
+    (hid, sig) = conn.execute(
+        "SELECT id, note_signature FROM heads ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    flipped = bytes.fromhex(sig)
+    flipped = bytes([flipped[0] ^ 1]) + flipped[1:]
+    conn.execute("UPDATE heads SET note_signature = ? WHERE id = ?", (flipped.hex(), hid))
+    with pytest.raises(VerificationFailed, match=f"database head #{hid}: checkpoint: invalid"):
+        verify_log(built.db_path)

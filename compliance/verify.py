@@ -6,7 +6,8 @@ whose message names the entry or head):
 1. The key chain (each key signed by itself and its predecessor); with pinned public
    keys, a pinned key must be part of the chain.
 2. Every tree head - from the database and from each witness file - is signed by a
-   trusted key for this log; two heads of the same size must agree.
+   trusted key for this log; two heads of the same size must agree; a stored head's
+   C2SP checkpoint signature verifies by the same key.
 3. The entries are numbered 0..n-1 without gaps (a deleted or inserted row shows), and
    each entry's content hashes to its recorded leaf hash (a naive edit shows).
 4. The tree is rebuilt leaf by leaf; at every head's size the root must equal the
@@ -26,12 +27,26 @@ import sqlite_utils
 
 from agent.audit import store
 from agent.audit.entry import AuditEntry, InvalidAuditEntry
-from agent.audit.heads import HeadError, TreeHead, TrustedKeys, trusted_keys
-from agent.audit.merkle import CompactRange, MerkleTree, hash_leaves, root_of_range
-from agent.audit.store import read_heads, read_keys, read_log_id, unpack_nodes
+from agent.audit.store import (
+    read_heads,
+    read_keys,
+    read_log_id,
+    read_note_signatures,
+    unpack_nodes,
+)
 from agent.audit.witness import read_witness
 from bastion.crypto import VerifyKey
 from bastion.errors import AuditError, CheckFailed
+from bastion.tlog.heads import HeadError, TreeHead, TrustedKeys, trusted_keys
+from bastion.tlog.merkle import CompactRange, MerkleTree, hash_leaves, root_of_range
+from bastion.tlog.note import (
+    Checkpoint,
+    NoteError,
+    NoteVerifier,
+    assemble_checkpoint,
+    origin_for,
+    verify_checkpoint,
+)
 
 
 class VerificationFailed(AuditError, CheckFailed):
@@ -90,11 +105,14 @@ def verify_log(
             log_id = read_log_id(db)
             try:
                 trust = trusted_keys(log_id, read_keys(db), pins)
-                heads = [SourcedHead(h, f"database head #{i}") for i, h in read_heads(db, log_id)]
+                stored = read_heads(db, log_id)
+                notes = read_note_signatures(db)
             except HeadError as exc:
                 raise VerificationFailed(str(exc)) from None
+            heads = [SourcedHead(h, f"database head #{i}") for i, h in stored]
             heads += extra
             by_size = _check_heads(heads, trust, log_id)
+            _check_checkpoints(stored, notes, trust, log_id)
             entries = _replay(db, by_size, deep)
             return VerifyReport(
                 entries=entries,
@@ -129,6 +147,27 @@ def _check_heads(
             )
         by_size.setdefault(sh.head.size, sh)
     return by_size
+
+
+def _check_checkpoints(
+    stored: Sequence[tuple[int, TreeHead]],
+    notes: dict[int, bytes],
+    trust: TrustedKeys,
+    log_id: str,
+) -> None:
+    """Each stored head's C2SP checkpoint signature verifies, by the key that signed the
+    head, over the checkpoint of the same size and root (heads from before migration 3
+    have none)."""
+    for hid, head in stored:
+        sig = notes.get(hid)
+        if sig is None:
+            continue
+        key = trust.keys[head.key_id]  # present: _check_heads verified the head with it
+        note = assemble_checkpoint(Checkpoint(origin_for(log_id), head.size, head.root), key, sig)
+        try:
+            verify_checkpoint(note, NoteVerifier(origin_for(log_id), key))
+        except NoteError as exc:
+            raise VerificationFailed(f"database head #{hid}: checkpoint: {exc}") from None
 
 
 _CHUNK_BITS = 13  # verify 8192 leaves at a time: one perfect subtree per chunk

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from agent.audit import AuditConfig, AuditLog
-from agent.audit.export import ExportInvalid, verify_export
-from agent.audit.merge import NodeSource, export_merged, verify_merged
 from bastion.cli import main
 from bastion.crypto import SigningKey, VerifyKey
 from bastion.errors import AuditError
+from compliance.export import ExportInvalid, verify_export
+from compliance.merge import NodeSource, export_merged, verify_merged
 from tests.unit.audit.helpers import T0, FakeClock, entries
 
 SINCE, UNTIL = T0, T0 + 1000

@@ -7,7 +7,7 @@ import hashlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.audit import merkle
+from bastion.tlog import merkle
 
 
 def _leaves(n: int) -> list[bytes]:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from agent.audit import AuditConfig, AuditLog
-from agent.audit.cli import register
 from bastion.cli import main
 from bastion.crypto import SigningKey
+from compliance.cli import register
 from tests.unit.audit.helpers import FakeClock, attacker, entries
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "audit.md"
@@ -187,3 +187,18 @@ def test_commands_never_create_a_log(tmp_path: Path, capsys: pytest.CaptureFixtu
         code, _, err = _run(capsys, *argv)
         assert code == 2 and "does not exist" in err
     assert not db.exists()
+
+
+def test_checkpoint_prints_a_c2sp_note_that_verifies_with_the_printed_vkey(
+    agent_yaml: Path, config: AuditConfig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bastion.tlog.note import NoteVerifier, verify_checkpoint
+
+    code, note, _ = _run(capsys, "checkpoint", "--config", str(agent_yaml))
+    assert code == 0
+    code, vkey, _ = _run(capsys, "checkpoint", "--config", str(agent_yaml), "--vkey")
+    assert code == 0
+    checkpoint = verify_checkpoint(note + "\n", NoteVerifier.from_vkey(vkey))
+    assert checkpoint.size == 30
+    published = config.witness_path.with_name("checkpoint").read_text()
+    assert published == note + "\n"

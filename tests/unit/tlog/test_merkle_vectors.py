@@ -1,4 +1,4 @@
-"""RFC 6962 / CT published vectors against agent.audit.merkle."""
+"""RFC 6962 / CT published vectors against bastion.tlog.merkle."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from agent.audit import merkle
+from bastion.tlog import merkle
 from tests.vectors.audit.loader import load_rfc6962
 
 V = load_rfc6962()

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from agent.audit import AuditConfig, AuditLog
-from agent.audit.export import ExportInvalid, export_log, residency_summary, verify_export
 from bastion.cli import main
 from bastion.crypto import SigningKey
+from compliance.export import ExportInvalid, export_log, residency_summary, verify_export
 from tests.unit.audit.helpers import T0, FakeClock, entries
 
 SINCE, UNTIL = T0 + 10, T0 + 50

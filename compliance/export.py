@@ -32,18 +32,18 @@ from typing import Any
 
 from agent.audit import store
 from agent.audit.entry import AuditEntry, InvalidAuditEntry, canonical_json
-from agent.audit.heads import HeadError, KeyRecord, TreeHead, trusted_keys
-from agent.audit.merkle import (
+from agent.audit.store import read_heads, read_keys, read_log_id
+from bastion.crypto import IntegrityError, VerifyKey
+from bastion.errors import AuditError, CheckFailed
+from bastion.tlog.heads import HeadError, KeyRecord, TreeHead, trusted_keys
+from bastion.tlog.merkle import (
     MerkleTree,
     ProofError,
     hash_leaf,
     verify_consistency,
     verify_inclusion,
 )
-from agent.audit.report import report_markdown, residency_summary
-from agent.audit.store import read_heads, read_keys, read_log_id
-from bastion.crypto import IntegrityError, VerifyKey
-from bastion.errors import AuditError, CheckFailed
+from compliance.report import report_markdown, residency_summary
 
 FORMATS = ("jsonl", "csv")
 ENTRY_FIELDS = [f.name for f in fields(AuditEntry)]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.audit.entry import AuditEntry
-from agent.audit.heads import TreeHead
+from bastion.tlog.heads import TreeHead
 
 
 def iso(t: float) -> str:

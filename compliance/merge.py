@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from agent.audit.entry import AuditEntry, InvalidAuditEntry, canonical_json
-from agent.audit.export import (
+from bastion.crypto import VerifyKey
+from bastion.errors import AuditError
+from compliance.export import (
     CSV_COLUMNS,
     FORMATS,
     ExportInvalid,
@@ -44,9 +46,7 @@ from agent.audit.export import (
     sha256_file,
     verify_export_entries,
 )
-from agent.audit.report import iso, residency_lines, residency_summary
-from bastion.crypto import VerifyKey
-from bastion.errors import AuditError
+from compliance.report import iso, residency_lines, residency_summary
 
 MERGED_KIND = "merged"
 MERGED_CSV_COLUMNS = ["node", *CSV_COLUMNS]
