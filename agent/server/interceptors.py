@@ -16,7 +16,7 @@ import contextvars
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ import grpc
 from agent.auth import Authenticator, Identity
 from agent.metrics import AgentMetrics
 from agent.server.decode import caller_request_id
-from bastion.errors import BastionError
+from bastion.errors import BastionError, InvalidInput
 from bastion.grpcserver import InFlightLimiter, peer_cert_names, status_for
 
 log = logging.getLogger("bastion.agent")
@@ -75,9 +75,26 @@ class GuardInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if handler is None or not method.startswith("/bastion."):
             return handler
         short = method.rsplit("/", 1)[-1]
+        parse = handler.request_deserializer
 
-        def wrap(behavior: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-            async def guarded(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        def decode(raw: bytes) -> Any:
+            """Deserialize here, not in gRPC: a corrupt message is INVALID_ARGUMENT with a
+            clear message (gRPC itself would answer UNKNOWN and log a traceback)."""
+            try:
+                return parse(raw) if parse is not None else raw
+            except Exception:
+                raise InvalidInput(
+                    "the request message does not parse (corrupt protobuf)"
+                ) from None
+
+        async def decoded_stream(chunks: AsyncIterator[bytes]) -> AsyncIterator[Any]:
+            async for raw in chunks:
+                yield decode(raw)
+
+        def wrap(
+            behavior: Callable[..., Awaitable[Any]], streaming: bool
+        ) -> Callable[..., Awaitable[Any]]:
+            async def guarded(raw: Any, context: grpc.aio.ServicerContext) -> Any:
                 started = time.perf_counter()
                 code = grpc.StatusCode.OK
                 request_id = self._new_id()
@@ -87,6 +104,7 @@ class GuardInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
                         metadata, peer_cert_names(context), context.peer()
                     )
                     CURRENT_CALL.set(CallInfo(identity, request_id, caller_request_id(metadata)))
+                    request = decoded_stream(raw) if streaming else decode(raw)
                     with self._limiter, _gauge(self._metrics):
                         return await behavior(request, context)
                 except BastionError as exc:
@@ -129,14 +147,14 @@ class GuardInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                wrap(handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
+                wrap(handler.unary_unary, streaming=False),
+                request_deserializer=None,  # decode() above
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_unary is not None:
             return grpc.stream_unary_rpc_method_handler(
-                wrap(handler.stream_unary),
-                request_deserializer=handler.request_deserializer,
+                wrap(handler.stream_unary, streaming=True),
+                request_deserializer=None,
                 response_serializer=handler.response_serializer,
             )
         return handler
