@@ -13,6 +13,8 @@ from typing import Any
 
 from bastion.errors import InvalidInput, UpstreamError
 
+log = logging.getLogger("bastion.agent")
+
 MODES = ["sequential", "fusion", "debate", "red_team", "research"]
 RESOLUTIONS = [
     "default",
@@ -29,6 +31,15 @@ def register(sub: Any) -> None:
     serve = agent_sub.add_parser("serve", help="serve the EdgeAgent gRPC API")
     serve.add_argument("--config", required=True, type=Path, help="agent YAML config")
     serve.set_defaults(func=_serve)
+    check = agent_sub.add_parser(
+        "check-config",
+        help="report every problem of an agent config at once (exit 2 if any, 0 if fine)",
+        description="Parse every section of the config and check what it points at: TLS "
+        "files (PEM, dates, key pairs), the model artifacts, the policy or signed bundle, "
+        "audit and vault state paths and keys, ports. Starts nothing and writes nothing.",
+    )
+    check.add_argument("--config", required=True, type=Path, help="agent YAML config")
+    check.set_defaults(func=_check_config)
     hash_token = agent_sub.add_parser(
         "hash-token",
         help="print the sha256 digest of a bearer token (read from stdin) for auth.tenants",
@@ -56,31 +67,50 @@ def register(sub: Any) -> None:
     route.add_argument("--timeout", type=float, default=300.0, help="deadline in seconds")
     route.add_argument("--json", action="store_true", help="print one JSON object per document")
     route.add_argument("--token", default=None, help="bearer token (else $BASTION_TOKEN)")
+    route.add_argument(
+        "--local",
+        action="store_true",
+        help="run the agent's pipeline in this process (no agent server; same config, "
+        "models, policy, vault, audit log and cloud tier) - not beside a running agent "
+        "that owns the same vault",
+    )
     route.set_defaults(func=_route)
 
 
 def _serve(args: argparse.Namespace) -> int:
     from agent.config import load_agent_config
-    from agent.service import create_server
+    from agent.server import create_server
 
     config = load_agent_config(args.config)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
     async def run() -> None:
         server, port = await create_server(config)
-        print(
-            f"bastion agent listening on {config.listen_host}:{port}", file=sys.stderr, flush=True
-        )
+        log.info("agent_listening", extra={"host": config.listen_host, "port": port})
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
-        print("bastion agent draining", file=sys.stderr, flush=True)
+        log.info("agent_draining", extra={"grace_s": 10.0})
         await server.stop(grace=10.0)
-        print("bastion agent stopped", file=sys.stderr, flush=True)
+        log.info("agent_stopped")
 
     asyncio.run(run())
+    return 0
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    import time
+
+    from agent.checkconfig import check_agent_config
+
+    problems = check_agent_config(args.config, now=time.time())
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"bastion: {args.config}: {len(problems)} problem(s)", file=sys.stderr)
+        return 2
+    print(f"{args.config}: ok")
     return 0
 
 
@@ -112,6 +142,39 @@ def _route(args: argparse.Namespace) -> int:
         "RESOLUTION_UNSPECIFIED" if args.resolution == "default" else args.resolution.upper()
     )
 
+    def request_for(path: Path) -> Any:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        return agent_pb2.RouteRequest(
+            document=agent_pb2.Document(
+                tenant=args.tenant,
+                document_id=path.stem,
+                source_jurisdiction=args.jurisdiction,
+                text=data,
+            ),
+            task=common_pb2.Task(instruction=args.instruction, mode=mode, resolution=resolution),
+        )
+
+    async def run_local() -> int:
+        from agent.server.decode import document_from_proto, task_from_proto
+        from agent.server.encode import route_response
+        from agent.wiring import build_pipeline
+
+        pipeline = build_pipeline(config)
+        try:
+            for path in args.documents:
+                request = request_for(path)
+                doc = document_from_proto(request.document, config.limits, caller="cli:local")
+                result = await pipeline.route(
+                    doc, task_from_proto(request.task), deadline_s=args.timeout
+                )
+                print_route(path.name, route_response(result), as_json=args.json)
+        finally:
+            await pipeline.close()
+        return 0
+
     async def run() -> int:
         if config.tls is not None:
             creds = grpc.ssl_channel_credentials(
@@ -124,21 +187,7 @@ def _route(args: argparse.Namespace) -> int:
         metadata = (("authorization", f"Bearer {token}"),) if token else ()
         async with channel:
             for path in args.documents:
-                try:
-                    data = path.read_bytes()
-                except OSError as exc:
-                    raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-                request = agent_pb2.RouteRequest(
-                    document=agent_pb2.Document(
-                        tenant=args.tenant,
-                        document_id=path.stem,
-                        source_jurisdiction=args.jurisdiction,
-                        text=data,
-                    ),
-                    task=common_pb2.Task(
-                        instruction=args.instruction, mode=mode, resolution=resolution
-                    ),
-                )
+                request = request_for(path)
                 try:
                     response = await stub.Route(request, timeout=args.timeout, metadata=metadata)
                 except grpc.aio.AioRpcError as exc:
@@ -148,6 +197,8 @@ def _route(args: argparse.Namespace) -> int:
                 print_route(path.name, response, as_json=args.json)
         return 0
 
+    if args.local:
+        return asyncio.run(run_local())
     return asyncio.run(run())
 
 

@@ -5,7 +5,9 @@ Every error names the file, the line and the key. Paths are relative to the conf
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,10 +24,12 @@ _TOP_KEYS = {
     "policy_bundle",
     "policy_public_keys",
     "policy_poll_s",
+    "policy_state",
     "audit",
     "vault",
     "cloud",
     "auth",
+    "review",
     "metrics",
     "logging",
 }
@@ -108,6 +112,9 @@ class CloudSettings:
 class TenantAuth:
     token_sha256: tuple[str, ...] = ()
     client_cert_cns: tuple[str, ...] = ()
+    # The Review service (agent/review): people who approve or deny held sections.
+    reviewer_token_sha256: tuple[str, ...] = ()
+    reviewer_cert_cns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,9 @@ class PolicyBundleSettings:
 
     public_keys: tuple[VerifyKey, ...]
     poll_s: float = 5.0
+    # The newest bundle ever enforced (agent.policy.bundle.HighWaterMark): rollback is
+    # refused across restarts. Default: policy-bundle.state beside the audit log.
+    state: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -134,10 +144,21 @@ class AgentConfig:
     cloud: CloudSettings | None
     tenants_auth: dict[str, TenantAuth] = field(default_factory=dict)
     auth_required: bool = False
+    # Off loopback the agent refuses to start without authentication unless this is set
+    # (then it logs a warning at every start): agent.server.app.check_authentication.
+    allow_unauthenticated: bool = False
     metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"  # where the Prometheus endpoint binds (metrics.host)
     # Set when the policy comes from a signed bundle; policy_path is then the bundle's path
     # (so code that ignores this and reads it as plain YAML fails closed).
     policy_bundle: PolicyBundleSettings | None = None
+    # The review queue (agent/review): SQLite, section text sealed with a key derived
+    # from the vault key. Default: review.db beside the audit log.
+    review_path: Path | None = None
+
+    @property
+    def review_db(self) -> Path:
+        return self.review_path or self.audit.path.with_name("review.db")
 
     @property
     def listen(self) -> str:
@@ -164,7 +185,7 @@ def _policy_source(cfg: ConfigFile) -> tuple[Path, PolicyBundleSettings | None]:
     if not path.is_file():
         raise cfg.error(key, f"file not found: {path}")
     if key == "policy":
-        for extra in ("policy_public_keys", "policy_poll_s"):
+        for extra in ("policy_public_keys", "policy_poll_s", "policy_state"):
             if cfg.has(extra):
                 raise cfg.error(extra, "only used with policy_bundle")
         return path, None
@@ -178,100 +199,37 @@ def _policy_source(cfg: ConfigFile) -> tuple[Path, PolicyBundleSettings | None]:
     poll_s = cfg.non_negative("policy_poll_s", 5.0)
     if poll_s == 0:
         raise cfg.error("policy_poll_s", "must be positive")
-    return path, PolicyBundleSettings(tuple(keys), poll_s)
+    return path, PolicyBundleSettings(tuple(keys), poll_s, cfg.path_value("policy_state"))
+
+
+def _digests(cfg: ConfigFile, key: str) -> tuple[str, ...]:
+    hashes = cfg.get(key, list, [])
+    for i, h in enumerate(hashes):
+        if not (isinstance(h, str) and len(h) == 64 and all(c in "0123456789abcdef" for c in h)):
+            raise cfg.error(f"{key}[{i}]", "expected a lowercase sha256 hex digest")
+    return tuple(hashes)
 
 
 def load_agent_config(path: str | Path) -> AgentConfig:
+    """Parse and validate; the first problem raises ``ConfigError`` (file:line: key: ...).
+
+    ``bastion agent check-config`` (``agent.checkconfig``) runs the same ``SECTIONS``
+    one by one and reports every problem instead.
+    """
     cfg = ConfigFile.load(path)
     cfg.check_known("", _TOP_KEYS)
-
-    host, port = parse_host_port(cfg, "listen", cfg.require("listen", str))
-    tls = _tls(cfg, "tls", "client_ca")
-    if tls is None and not is_loopback(host):
-        raise cfg.error("listen", "plaintext is only allowed on loopback; configure tls")
-
-    cfg.check_known("limits", set(Limits.__dataclass_fields__))
-    d = Limits()
-    limits = Limits(
-        **{k: cfg.positive_int(f"limits.{k}", getattr(d, k)) for k in Limits.__dataclass_fields__}
-    )
-
-    cfg.check_known("detection", {"backend", "models_dir"})
-    backend = cfg.get("detection.backend", str, "onnx")
-    if backend not in ("onnx", "openvino"):
-        raise cfg.error("detection.backend", f"expected onnx or openvino, got {backend!r}")
-    models_dir = cfg.path_value("detection.models_dir")
-
+    host, port, tls = _listen(cfg)
+    limits = _limits(cfg)
+    backend, models_dir = _detection(cfg)
     policy_path, policy_bundle = _policy_source(cfg)
-
-    cfg.check_known("audit", {"path", "key", "witness", "sign_every_n", "sign_every_s"})
-    audit_paths: dict[str, Path] = {}
-    for part in ("path", "key", "witness"):
-        p = cfg.path_value(f"audit.{part}")
-        if p is None:
-            raise cfg.error(f"audit.{part}", "required key is missing (expected a path)")
-        audit_paths[part] = p
-    audit = AuditPaths(
-        **audit_paths,
-        sign_every_n=cfg.positive_int("audit.sign_every_n", 1000),
-        sign_every_s=cfg.get("audit.sign_every_s", float, 5.0),
-    )
-
-    cfg.check_known("vault", {"dir", "key_file", "key_env", "ttl_s"})
-    vault_dir = cfg.path_value("vault.dir")
-    if vault_dir is None:
-        raise cfg.error("vault.dir", "required key is missing (expected a path)")
-    key_env = cfg.get("vault.key_env", str, "") or None
-    key_file = cfg.path_value("vault.key_file")
-    if key_env is None and key_file is None:
-        raise cfg.error("vault", "set vault.key_file or vault.key_env")
-    vault = VaultSettings(vault_dir, key_file, key_env, cfg.get("vault.ttl_s", float, 86400.0))
-
-    cloud: CloudSettings | None = None
-    if cfg.has("cloud"):
-        cfg.check_known(
-            "cloud",
-            {"endpoint", "timeout_s", "tls", "retries", "breaker_failures", "breaker_reset_s"},
+    audit, vault, cloud = _audit(cfg), _vault(cfg), _cloud(cfg)
+    if policy_bundle is not None and policy_bundle.state is None:
+        policy_bundle = dataclasses.replace(
+            policy_bundle, state=audit.path.parent / "policy-bundle.state"
         )
-        endpoint = cfg.require("cloud.endpoint", str)
-        c_host, _ = parse_host_port(cfg, "cloud.endpoint", endpoint)
-        c_tls = _tls(cfg, "cloud.tls", "ca")
-        if c_tls is None and not is_loopback(c_host):
-            raise cfg.error("cloud.endpoint", "a non-loopback cloud tier needs cloud.tls (mTLS)")
-        cloud = CloudSettings(
-            endpoint=endpoint,
-            timeout_s=cfg.get("cloud.timeout_s", float, 60.0),
-            tls=c_tls,
-            retries=cfg.get("cloud.retries", int, 2),
-            breaker_failures=cfg.positive_int("cloud.breaker_failures", 5),
-            breaker_reset_s=cfg.get("cloud.breaker_reset_s", float, 30.0),
-        )
-
-    tenants_auth: dict[str, TenantAuth] = {}
-    auth_required = False
-    if cfg.has("auth"):
-        cfg.check_known("auth", {"required", "tenants"})
-        auth_required = cfg.get("auth.required", bool, True)
-        tenants = cfg.get("auth.tenants", dict, {})
-        for name in tenants:
-            k = f"auth.tenants.{name}"
-            cfg.check_known(k, {"token_sha256", "client_cert_cns"})
-            hashes = cfg.get(f"{k}.token_sha256", list, [])
-            for i, h in enumerate(hashes):
-                if not (
-                    isinstance(h, str) and len(h) == 64 and all(c in "0123456789abcdef" for c in h)
-                ):
-                    raise cfg.error(
-                        f"{k}.token_sha256[{i}]", "expected a lowercase sha256 hex digest"
-                    )
-            cns = cfg.get(f"{k}.client_cert_cns", list, [])
-            tenants_auth[str(name)] = TenantAuth(tuple(hashes), tuple(str(c) for c in cns))
-
-    metrics_port: int | None = None
-    if cfg.has("metrics"):
-        cfg.check_known("metrics", {"port"})
-        metrics_port = cfg.get("metrics.port", int, 0)
-
+    tenants_auth, auth_required, allow_unauthenticated = _auth(cfg)
+    review_path = _review(cfg)
+    metrics_port, metrics_host = _metrics(cfg)
     return AgentConfig(
         path=cfg.path,
         listen_host=host,
@@ -286,6 +244,144 @@ def load_agent_config(path: str | Path) -> AgentConfig:
         cloud=cloud,
         tenants_auth=tenants_auth,
         auth_required=auth_required,
+        allow_unauthenticated=allow_unauthenticated,
         metrics_port=metrics_port,
+        metrics_host=metrics_host,
         policy_bundle=policy_bundle,
+        review_path=review_path,
     )
+
+
+def _listen(cfg: ConfigFile) -> tuple[str, int, TLSFiles | None]:
+    host, port = parse_host_port(cfg, "listen", cfg.require("listen", str))
+    tls = _tls(cfg, "tls", "client_ca")
+    if tls is None and not is_loopback(host):
+        raise cfg.error("listen", "plaintext is only allowed on loopback; configure tls")
+    return host, port, tls
+
+
+def _limits(cfg: ConfigFile) -> Limits:
+    cfg.check_known("limits", set(Limits.__dataclass_fields__))
+    d = Limits()
+    return Limits(
+        **{k: cfg.positive_int(f"limits.{k}", getattr(d, k)) for k in Limits.__dataclass_fields__}
+    )
+
+
+def _detection(cfg: ConfigFile) -> tuple[str, Path | None]:
+    cfg.check_known("detection", {"backend", "models_dir"})
+    backend = cfg.get("detection.backend", str, "onnx")
+    if backend not in ("onnx", "openvino"):
+        raise cfg.error("detection.backend", f"expected onnx or openvino, got {backend!r}")
+    return backend, cfg.path_value("detection.models_dir")
+
+
+def _audit(cfg: ConfigFile) -> AuditPaths:
+    cfg.check_known("audit", {"path", "key", "witness", "sign_every_n", "sign_every_s"})
+    audit_paths: dict[str, Path] = {}
+    for part in ("path", "key", "witness"):
+        p = cfg.path_value(f"audit.{part}")
+        if p is None:
+            raise cfg.error(f"audit.{part}", "required key is missing (expected a path)")
+        audit_paths[part] = p
+    return AuditPaths(
+        **audit_paths,
+        sign_every_n=cfg.positive_int("audit.sign_every_n", 1000),
+        sign_every_s=cfg.get("audit.sign_every_s", float, 5.0),
+    )
+
+
+def _vault(cfg: ConfigFile) -> VaultSettings:
+    cfg.check_known("vault", {"dir", "key_file", "key_env", "ttl_s"})
+    vault_dir = cfg.path_value("vault.dir")
+    if vault_dir is None:
+        raise cfg.error("vault.dir", "required key is missing (expected a path)")
+    key_env = cfg.get("vault.key_env", str, "") or None
+    key_file = cfg.path_value("vault.key_file")
+    if key_env is None and key_file is None:
+        raise cfg.error("vault", "set vault.key_file or vault.key_env")
+    return VaultSettings(vault_dir, key_file, key_env, cfg.get("vault.ttl_s", float, 86400.0))
+
+
+def _cloud(cfg: ConfigFile) -> CloudSettings | None:
+    if not cfg.has("cloud"):
+        return None
+    cfg.check_known(
+        "cloud",
+        {"endpoint", "timeout_s", "tls", "retries", "breaker_failures", "breaker_reset_s"},
+    )
+    endpoint = cfg.require("cloud.endpoint", str)
+    c_host, _ = parse_host_port(cfg, "cloud.endpoint", endpoint)
+    c_tls = _tls(cfg, "cloud.tls", "ca")
+    if c_tls is None and not is_loopback(c_host):
+        raise cfg.error("cloud.endpoint", "a non-loopback cloud tier needs cloud.tls (mTLS)")
+    return CloudSettings(
+        endpoint=endpoint,
+        timeout_s=cfg.get("cloud.timeout_s", float, 60.0),
+        tls=c_tls,
+        retries=cfg.get("cloud.retries", int, 2),
+        breaker_failures=cfg.positive_int("cloud.breaker_failures", 5),
+        breaker_reset_s=cfg.get("cloud.breaker_reset_s", float, 30.0),
+    )
+
+
+def _auth(cfg: ConfigFile) -> tuple[dict[str, TenantAuth], bool, bool]:
+    """Tenants' credentials, ``auth.required`` and ``auth.allow_unauthenticated``."""
+    tenants_auth: dict[str, TenantAuth] = {}
+    if not cfg.has("auth"):
+        return tenants_auth, False, False
+    cfg.check_known("auth", {"required", "tenants", "allow_unauthenticated"})
+    auth_required = cfg.get("auth.required", bool, True)
+    allow_unauthenticated = cfg.get("auth.allow_unauthenticated", bool, False)
+    tenants = cfg.get("auth.tenants", dict, {})
+    for name in tenants:
+        k = f"auth.tenants.{name}"
+        cfg.check_known(
+            k, {"token_sha256", "client_cert_cns", "reviewer_token_sha256", "reviewer_cert_cns"}
+        )
+        tenants_auth[str(name)] = TenantAuth(
+            _digests(cfg, f"{k}.token_sha256"),
+            tuple(str(c) for c in cfg.get(f"{k}.client_cert_cns", list, [])),
+            _digests(cfg, f"{k}.reviewer_token_sha256"),
+            tuple(str(c) for c in cfg.get(f"{k}.reviewer_cert_cns", list, [])),
+        )
+    return tenants_auth, auth_required, allow_unauthenticated
+
+
+def _review(cfg: ConfigFile) -> Path | None:
+    """``review.path``: the review queue (default: review.db beside the audit log)."""
+    if not cfg.has("review"):
+        return None
+    cfg.check_known("review", {"path"})
+    return cfg.path_value("review.path")
+
+
+def _metrics(cfg: ConfigFile) -> tuple[int | None, str]:
+    """``metrics.port`` (off when absent) and ``metrics.host`` (default loopback)."""
+    if not cfg.has("metrics"):
+        return None, "127.0.0.1"
+    cfg.check_known("metrics", {"port", "host"})
+    port = cfg.require("metrics.port", int)
+    if not 0 <= port <= 65535:
+        raise cfg.error("metrics.port", f"expected a port number, got {port}")
+    host = cfg.get("metrics.host", str, "127.0.0.1")
+    if not host or any(c.isspace() for c in host) or "/" in host:
+        raise cfg.error("metrics.host", f"expected an address or host name, got {host!r}")
+    return port, host
+
+
+#: every section parser by the top-level key it reads, in file order (check-config runs
+#: each one even when an earlier one failed)
+SECTIONS: dict[str, Callable[[ConfigFile], object]] = {
+    "listen": _listen,
+    "tls": lambda cfg: _tls(cfg, "tls", "client_ca"),  # also in listen; alone when it fails
+    "limits": _limits,
+    "detection": _detection,
+    "policy": _policy_source,
+    "audit": _audit,
+    "vault": _vault,
+    "cloud": _cloud,
+    "auth": _auth,
+    "review": _review,
+    "metrics": _metrics,
+}

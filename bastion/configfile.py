@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from bastion.errors import ConfigError
+from bastion.errors import BastionError, ConfigError
 
 T = TypeVar("T")
 
@@ -49,6 +49,9 @@ class ConfigFile:
         self.data = data
         self.lines = lines
         self.base_dir = path.parent
+        #: when set (``bastion agent check-config``), ``check_known`` records every unknown
+        #: key here instead of raising at the first
+        self.collect: list[BastionError] | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> ConfigFile:
@@ -177,7 +180,10 @@ class ConfigFile:
             if k not in allowed:
                 full = f"{prefix}.{k}" if prefix else str(k)
                 known = ", ".join(sorted(allowed))
-                raise self.error(full, f"unknown key (known keys: {known})")
+                error = self.error(full, f"unknown key (known keys: {known})")
+                if self.collect is None:
+                    raise error
+                self.collect.append(error)
 
 
 def is_loopback(host: str) -> bool:

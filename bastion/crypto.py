@@ -6,6 +6,9 @@
   first 16 hex chars of sha256(public key).
 - AES-256-GCM sealing (the pseudonym vault): ``seal(key, plaintext, aad)`` /
   ``open_sealed(key, blob, aad)``; a 12-byte random nonce is prepended.
+- TLS file checks for ``bastion agent check-config``: ``certificate_problems`` (PEM
+  certificates that parse and are valid now) and ``key_pair_problem`` (a private key
+  that parses and belongs to the certificate).
 
 Every integrity failure collapses into one exception, ``IntegrityError``.
 """
@@ -29,6 +32,7 @@ from cryptography.hazmat.primitives.serialization import (
     NoEncryption,
     PrivateFormat,
     PublicFormat,
+    load_pem_private_key,
 )
 
 from bastion.errors import BastionError
@@ -150,3 +154,49 @@ def open_sealed(key: bytes, blob: bytes, aad: bytes = b"") -> bytes:
         return AESGCM(key).decrypt(blob[:_NONCE], blob[_NONCE:], aad)
     except InvalidTag:
         raise IntegrityError("sealed blob does not authenticate") from None
+
+
+# -- TLS files (checks only; gRPC itself reads the PEM files) ----------------------------
+_CLOCK_SKEW_S = 300  # a certificate issued a moment ago on a machine whose clock is ahead
+
+
+def certificate_problems(pem: bytes, now: float) -> list[str]:
+    """What is wrong with a PEM file of one or more certificates at time ``now``."""
+    from datetime import UTC, datetime
+
+    from cryptography import x509
+
+    try:
+        certs = x509.load_pem_x509_certificates(pem)
+    except ValueError:
+        return ["not a PEM certificate"]
+    at = datetime.fromtimestamp(now, UTC)
+    skewed = datetime.fromtimestamp(now + _CLOCK_SKEW_S, UTC)
+    problems = []
+    for i, cert in enumerate(certs):
+        which = f"certificate {i + 1}" if len(certs) > 1 else "certificate"
+        if skewed < cert.not_valid_before_utc:
+            problems.append(f"{which} is not valid before {cert.not_valid_before_utc:%Y-%m-%d}")
+        if at > cert.not_valid_after_utc:
+            problems.append(f"{which} expired on {cert.not_valid_after_utc:%Y-%m-%d}")
+    return problems
+
+
+def key_pair_problem(cert_pem: bytes, key_pem: bytes) -> str | None:
+    """None when ``key_pem`` is an unencrypted private key for ``cert_pem``'s first
+    certificate; otherwise what is wrong (never the key material)."""
+    from cryptography import x509
+
+    try:
+        cert = x509.load_pem_x509_certificates(cert_pem)[0]
+    except ValueError:
+        return "the certificate does not parse"
+    try:
+        key = load_pem_private_key(key_pem, password=None)
+    except (ValueError, TypeError):
+        return "not an unencrypted PEM private key"
+    der = Encoding.DER
+    spki = PublicFormat.SubjectPublicKeyInfo
+    if key.public_key().public_bytes(der, spki) != cert.public_key().public_bytes(der, spki):
+        return "the private key does not belong to the certificate"
+    return None

@@ -10,7 +10,12 @@
     ├── ModelError         a local model failed to load or run (fails closed)
     ├── EgressBlocked      the egress re-check stopped a send
     ├── UpstreamError      the cloud tier or a provider failed (maps to UNAVAILABLE)
-    └── AuditError         the audit log could not be written or verified
+    ├── AuditError         the audit log could not be written or verified
+    └── CheckFailed        a check ran and found a problem (exit code 1, not 2)
+
+Exit codes of the ``bastion`` command: 0 ok; 1 a check found a problem (``CheckFailed``:
+tampering, a failed verification, a failing policy test, a server not serving); 2 usage
+or configuration error (any other ``BastionError``, and argparse's own errors).
 
 Messages never contain document text or PII values: name the field, the offset, the
 type, the size - not the content.
@@ -61,3 +66,8 @@ class UpstreamError(BastionError):
 
 class AuditError(BastionError):
     pass
+
+
+class CheckFailed(BastionError):
+    """A check ran to its end and found a problem: a log or export that does not verify,
+    a bundle whose signature fails, a server that is not serving. The CLI exits 1."""

@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from agent.config import load_agent_config
-    from agent.service import create_server
+    from agent.server import create_server
     from bastion.devstack import write_local_configs
 
     texts = sections()

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.audit import AuditConfig, AuditEntry, AuditLog
-from agent.audit.verify import verify_log
+from compliance.verify import verify_log
 
 T0 = 1_780_000_000.0
 DESTS = [

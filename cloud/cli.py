@@ -34,9 +34,10 @@ def register(sub: Any) -> None:
     serve.set_defaults(func=_serve)
 
 
+log = logging.getLogger("bastion.cloud")
+
+
 def _serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per vendor call is noise
     config = load_config(args.config)
     if not config.needs_local_model:
         asyncio.run(serve(config, grace=args.grace, ray=args.ray))
@@ -53,7 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
         startup_timeout_s=local.startup_timeout_s,
         context_tokens=local.context_tokens,
     ) as llm:
-        logging.getLogger("bastion.cloud").info("local model ready at %s", llm.base_url)
+        log.info("local_model_ready", extra={"base_url": llm.base_url})
         local_config = config.with_local_base_url(llm.base_url)
         asyncio.run(serve(local_config, grace=args.grace, ray=args.ray))
     return 0
@@ -75,11 +76,15 @@ async def serve(config: CloudConfig, *, grace: float = 10.0, ray: bool = False) 
 
         server, port = await create_server(config)
     runtime = " (Ray Serve)" if ray else ""
+    # stdout, for whoever waits for the port (tests bind port 0); the log line is on stderr
     print(f"bastion cloud: listening on {config.listen_host}:{port}{runtime}", flush=True)
+    log.info("cloud_listening", extra={"host": config.listen_host, "port": port, "ray": ray})
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stopping.set)
     await stopping.wait()
+    log.info("cloud_draining", extra={"grace_s": grace})
     await server.stop(grace)
+    log.info("cloud_stopped")

@@ -133,7 +133,7 @@ class Dispatcher:
                 spent = completion.prompt_tokens + completion.completion_tokens
             except ProviderFailed as exc:
                 errors.append(str(exc))
-                last_failure = self._failure(job, provider.config, role, str(exc))
+                last_failure = self._failure(job, provider.config, role, str(exc), tried=True)
                 self._records.append((number, attempt, last_failure))
                 continue
             finally:  # also on cancellation (deadline): never leak a tenant reservation
@@ -150,6 +150,7 @@ class Dispatcher:
                 cost_usd=provider.cost_of(completion.prompt_tokens, completion.completion_tokens),
                 round=job.round,
                 strength=provider.config.strength,
+                destination=provider.config.destination,
             )
             self._records.append((number, attempt, call))
             return call
@@ -161,7 +162,11 @@ class Dispatcher:
         return self._failure(job, job.member, job.role, summary)
 
     @staticmethod
-    def _failure(job: Job, provider: ProviderConfig, role: str, error: str) -> ModelCall:
+    def _failure(
+        job: Job, provider: ProviderConfig, role: str, error: str, *, tried: bool = False
+    ) -> ModelCall:
+        """A failed job; ``tried``: the request went to this provider (data may have
+        reached its destination), else no call was made."""
         return ModelCall(
             provider=provider.name,
             model=provider.model,
@@ -169,6 +174,7 @@ class Dispatcher:
             round=job.round,
             strength=provider.strength,
             error=error,
+            destination=provider.destination if tried else "",
         )
 
     async def ask_all(self, jobs: Sequence[Job]) -> list[ModelCall]:

@@ -95,6 +95,7 @@ class ModelCall:
     error: str = ""
     round: int = 0
     strength: int = 0
+    destination: str = ""  # the policy destination the provider serves (data went there)
 
     @property
     def ok(self) -> bool:

@@ -90,9 +90,13 @@ class LocalLLM:
         port: int | None = None,
         startup_timeout_s: float = 120.0,
         context_tokens: int = 8192,
+        python: str | None = None,
     ) -> LocalLLM:
-        """Start the server and wait until it answers; ModelError if it cannot."""
-        if importlib.util.find_spec("llama_cpp") is None:
+        """Start the server and wait until it answers; ModelError if it cannot.
+
+        ``python``: the interpreter whose llama-cpp-python serves (default: this one; the
+        build benchmark compares two builds installed in two environments)."""
+        if python is None and importlib.util.find_spec("llama_cpp") is None:
             raise ModelError(
                 "the local model server is not installed (pip install 'bastion[local-llm]')"
             )
@@ -102,7 +106,7 @@ class LocalLLM:
         chosen = port or free_port()
         env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE", OMP_NUM_THREADS=str(threads))
         argv = [
-            sys.executable,
+            python or sys.executable,
             "-m",
             "llama_cpp.server",
             "--model",

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from bastion import version
 from cloud.domain import ModelCall
 
 _LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -45,6 +46,15 @@ class CloudMetrics:
         )
         self.cost = Counter(
             "bastion_cloud_cost_usd_total", "estimated cost by provider", ["provider"], registry=r
+        )
+        self.build_info = Gauge(
+            "bastion_cloud_build_info", "the running build (value 1)", ["version"], registry=r
+        )
+        self.build_info.labels(version()).set(1)
+        self.in_flight_limit = Gauge(
+            "bastion_cloud_in_flight_limit",
+            "limits.max_in_flight (RESOURCE_EXHAUSTED beyond)",
+            registry=r,
         )
 
     def record_calls(self, calls: Iterable[ModelCall]) -> None:

@@ -110,12 +110,14 @@ class Orchestrator:
             debate_rounds=self.config.defaults.debate_rounds,
         )
         log.info(
-            "orchestrate request_id=%s tenant=%s mode=%s sections=%d panel=%d",
-            safe_id(request.request_id),
-            safe_id(request.tenant),
-            request.mode.name,
-            len(request.sections),
-            len(panel),
+            "orchestrate_started",
+            extra={
+                "request_id": safe_id(request.request_id),
+                "tenant": safe_id(request.tenant),
+                "mode": request.mode.name,
+                "sections": len(request.sections),
+                "panel": len(panel),
+            },
         )
         try:
             result = await MODES[request.mode](ctx)
@@ -123,11 +125,13 @@ class Orchestrator:
             calls = dispatcher.calls
             self.metrics.record_calls(calls)
             log.info(
-                "orchestrate request_id=%s calls=%d failed=%d tokens=%d",
-                safe_id(request.request_id),
-                len(calls),
-                sum(1 for c in calls if not c.ok),
-                budget.used,
+                "orchestrate_calls",
+                extra={
+                    "request_id": safe_id(request.request_id),
+                    "calls": len(calls),
+                    "failed": sum(1 for c in calls if not c.ok),
+                    "tokens": budget.used,
+                },
             )
         requested = request.strategy
         if requested == Strategy.DEFAULT:

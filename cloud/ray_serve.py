@@ -107,10 +107,12 @@ class ReplicaError(Exception):
 
 def _fault(request_id: str, exc: Exception) -> ReplicaFault:
     log.error(
-        "replica request_id=%s internal error %s\n%s",
-        safe_id(request_id),
-        type(exc).__name__,
-        "".join(traceback.format_tb(exc.__traceback__)),
+        "replica_internal_error",
+        extra={
+            "request_id": safe_id(request_id),
+            "error": type(exc).__name__,
+            "frames": "".join(traceback.format_tb(exc.__traceback__)),
+        },
     )
     return ReplicaFault(type(exc).__name__)
 
@@ -400,8 +402,7 @@ async def create_ray_server(
         await asyncio.to_thread(_teardown, app_name, owns_ray)
         raise
     log.info(
-        "cloud tier on Ray Serve: application %s, %d provider deployments",
-        app_name,
-        len(config.providers),
+        "ray_serve_deployed",
+        extra={"application": app_name, "provider_deployments": len(config.providers)},
     )
     return RayCloudServer(front, port, app_name, owns_ray), port

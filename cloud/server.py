@@ -1,9 +1,10 @@
 """The gRPC face of the cloud tier: a thin servicer over ``Orchestrator``.
 
 The servicer only converts protobuf to domain objects and back, and maps the error tree
-to status codes (one table, ``STATUS_OF``). ``create_server(config)`` builds, binds and
-starts the server - plus the standard health service and server reflection - and returns
-``(server, port)`` so tests can listen on port 0. Plaintext is refused unless the listen
+to status codes (the table shared with the agent, ``bastion.grpcserver.STATUS_OF``).
+``create_server(config)`` builds, binds and starts the server on the shared kernel - with
+the standard health service and server reflection - and returns ``(server, port)`` so
+tests can listen on port 0. Plaintext is refused unless the listen
 address is loopback (also checked by ``load_config``); with ``tls.client_ca`` set, clients
 must present a certificate signed by it (mTLS).
 """
@@ -17,20 +18,18 @@ import traceback
 from typing import Any
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
 
 from bastion.configfile import is_loopback
-from bastion.errors import (
-    BastionError,
-    ConfigError,
-    InvalidInput,
-    LimitExceeded,
-    PermissionDenied,
-    PolicyError,
-    Unauthenticated,
-    UpstreamError,
+from bastion.errors import BastionError, ConfigError, InvalidInput, PermissionDenied
+from bastion.grpcserver import (
+    InFlightLimiter,
+    ServerSpec,
+    ServerTLS,
+    StartedServer,
+    peer_cert_names,
+    start_server,
+    status_for,
 )
 from bastion.wire.v1 import cloud_pb2, cloud_pb2_grpc, common_pb2
 from cloud.config import CloudConfig
@@ -47,22 +46,6 @@ from cloud.orchestrator import Orchestrator, safe_id
 log = logging.getLogger("bastion.cloud")
 
 SERVICE_NAME: str = cloud_pb2.DESCRIPTOR.services_by_name["Orchestrator"].full_name
-
-STATUS_OF: tuple[tuple[type[BastionError], grpc.StatusCode], ...] = (
-    (InvalidInput, grpc.StatusCode.INVALID_ARGUMENT),
-    (PolicyError, grpc.StatusCode.FAILED_PRECONDITION),
-    (LimitExceeded, grpc.StatusCode.RESOURCE_EXHAUSTED),
-    (Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
-    (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
-    (UpstreamError, grpc.StatusCode.UNAVAILABLE),
-)
-
-
-def status_for(exc: BastionError) -> grpc.StatusCode:
-    for kind, code in STATUS_OF:
-        if isinstance(exc, kind):
-            return code
-    return grpc.StatusCode.INTERNAL
 
 
 def _enum_value(number: int, kind: type[Mode] | type[Strategy], field: str) -> Any:
@@ -118,6 +101,7 @@ def to_response(outcome: Outcome) -> cloud_pb2.OrchestrateResponse:
                 cost_usd=c.cost_usd,
                 error=c.error,
                 round=c.round,
+                destination=c.destination,
             )
             for c in outcome.calls
         ],
@@ -142,8 +126,8 @@ class OrchestratorService(cloud_pb2_grpc.OrchestratorServicer):
         self._orchestrator = orchestrator
         self._allowed_cns = frozenset(allowed_client_cns)
         self._metrics = orchestrator.metrics
-        self._max_in_flight = max_in_flight
-        self._in_flight = 0
+        self._limiter = InFlightLimiter(max_in_flight, "the cloud tier")
+        self._metrics.in_flight_limit.set(max_in_flight)
 
     async def Orchestrate(
         self, request: cloud_pb2.OrchestrateRequest, context: grpc.aio.ServicerContext
@@ -153,43 +137,42 @@ class OrchestratorService(cloud_pb2_grpc.OrchestratorServicer):
             if (request.task.mode in common_pb2.OrchestrationMode.values())
             else "UNKNOWN"
         )
-        if self._in_flight >= self._max_in_flight:
-            self._metrics.requests.labels(mode, "RESOURCE_EXHAUSTED").inc()
-            await context.abort(
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"the tier is serving its limit of {self._max_in_flight} requests; retry later",
-            )
-        self._in_flight += 1
-        self._metrics.in_flight.inc()
         started = time.perf_counter()
         code, message = grpc.StatusCode.OK, ""
         try:
-            self._check_client(context)
-            domain_request = to_request(request)
-            async with asyncio.timeout(context.time_remaining()):
-                outcome = await self._orchestrator.run(domain_request)
+            with self._limiter:
+                self._metrics.in_flight.inc()
+                try:
+                    self._check_client(context)
+                    domain_request = to_request(request)
+                    async with asyncio.timeout(context.time_remaining()):
+                        outcome = await self._orchestrator.run(domain_request)
+                finally:
+                    self._metrics.in_flight.dec()
         except BastionError as exc:
             code, message = status_for(exc), str(exc)
             log.warning(
-                "orchestrate request_id=%s refused: %s %s",
-                safe_id(request.request_id),
-                code.name,
-                type(exc).__name__,
+                "orchestrate_refused",
+                extra={
+                    "request_id": safe_id(request.request_id),
+                    "code": code.name,
+                    "error": type(exc).__name__,
+                },
             )
         except TimeoutError:
             code, message = grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded"
         except Exception as exc:
             # Frames only: an unexpected exception's message could quote request data.
             log.error(
-                "orchestrate request_id=%s internal error %s\n%s",
-                safe_id(request.request_id),
-                type(exc).__name__,
-                "".join(traceback.format_tb(exc.__traceback__)),
+                "orchestrate_internal_error",
+                extra={
+                    "request_id": safe_id(request.request_id),
+                    "error": type(exc).__name__,
+                    "frames": "".join(traceback.format_tb(exc.__traceback__)),
+                },
             )
             code, message = grpc.StatusCode.INTERNAL, f"internal error ({type(exc).__name__})"
         finally:
-            self._in_flight -= 1
-            self._metrics.in_flight.dec()
             self._metrics.request_seconds.labels(mode).observe(time.perf_counter() - started)
         self._metrics.requests.labels(mode, code.name).inc()
         if code is not grpc.StatusCode.OK:
@@ -200,39 +183,31 @@ class OrchestratorService(cloud_pb2_grpc.OrchestratorServicer):
         """With ``tls.allowed_client_cns``, only those certificate CNs may call."""
         if not self._allowed_cns:
             return
-        presented = {
-            cn.decode("utf-8", "replace")
-            for cn in context.auth_context().get("x509_common_name", [])
-        }
+        presented = {cn.decode("utf-8", "replace") for cn in peer_cert_names(context)}
         if not presented & self._allowed_cns:
             raise PermissionDenied("the client certificate is not one allowed to call this tier")
 
 
 class CloudServer:
-    """The started ``grpc.aio.Server`` plus what must close with it (provider clients).
+    """The started server plus what must close with it (provider clients).
 
-    Behaves like the server it wraps (attribute access is delegated); ``stop`` also marks
-    the health service NOT_SERVING first and closes the provider connection pools.
+    Behaves like the ``grpc.aio.Server`` it wraps (attribute access is delegated); ``stop``
+    also marks the health service NOT_SERVING first and closes the provider pools.
     """
 
     def __init__(
-        self,
-        server: grpc.aio.Server,
-        orchestrator: Orchestrator,
-        health: Any,
-        port: int,
-        metrics_http: Any = None,
+        self, started: StartedServer, orchestrator: Orchestrator, metrics_http: Any = None
     ) -> None:
-        self.grpc_server = server
+        self.started = started
+        self.grpc_server = started.grpc
         self.orchestrator = orchestrator
-        self.health = health
-        self.port = port
+        self.health = started.health
+        self.port = started.port
         self.metrics_http = metrics_http
         self.metrics_port: int | None = metrics_http.server_port if metrics_http else None
 
     async def stop(self, grace: float | None) -> None:
-        await self.health.enter_graceful_shutdown()
-        await self.grpc_server.stop(grace)
+        await self.started.stop(grace)
         await self.orchestrator.aclose()
         if self.metrics_http is not None:
             self.metrics_http.shutdown()
@@ -245,17 +220,6 @@ class CloudServer:
         return getattr(self.grpc_server, name)
 
 
-def _credentials(config: CloudConfig) -> Any:
-    tls = config.tls
-    assert tls is not None
-    ca = tls.client_ca.read_bytes() if tls.client_ca else None
-    return grpc.ssl_server_credentials(
-        [(tls.key.read_bytes(), tls.cert.read_bytes())],
-        root_certificates=ca,
-        require_client_auth=ca is not None,
-    )
-
-
 async def create_server(
     config: CloudConfig, *, orchestrator: Orchestrator | None = None
 ) -> tuple[CloudServer, int]:
@@ -263,43 +227,49 @@ async def create_server(
     if config.tls is None and not is_loopback(config.listen_host):
         raise ConfigError(f"{config.path}: listen: plaintext is only allowed on loopback")
     orchestrator = orchestrator or Orchestrator(config)
-    size = config.limits.max_message_bytes
-    server = grpc.aio.server(
-        options=[
-            ("grpc.max_send_message_length", size),
-            ("grpc.max_receive_message_length", size),
-        ]
+    servicer = OrchestratorService(
+        orchestrator,
+        config.limits.max_in_flight,
+        config.tls.allowed_client_cns if config.tls else (),
     )
-    cloud_pb2_grpc.add_OrchestratorServicer_to_server(  # type: ignore[no-untyped-call]
-        OrchestratorService(
-            orchestrator,
-            config.limits.max_in_flight,
-            config.tls.allowed_client_cns if config.tls else (),
-        ),
-        server,
-    )
-    health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    tls = None
+    if config.tls is not None:
+        tls = ServerTLS(
+            config.tls.cert.read_bytes(),
+            config.tls.key.read_bytes(),
+            config.tls.client_ca.read_bytes() if config.tls.client_ca else None,
+        )
     try:
-        if config.tls is None:
-            port = server.add_insecure_port(config.listen)
-        else:
-            port = server.add_secure_port(config.listen, _credentials(config))
-    except RuntimeError:
-        port = 0
-    if not port:
+        started = await start_server(
+            ServerSpec(
+                listen=config.listen,
+                services=[
+                    (
+                        lambda server: cloud_pb2_grpc.add_OrchestratorServicer_to_server(  # type: ignore[no-untyped-call]
+                            servicer, server
+                        ),
+                        SERVICE_NAME,
+                    )
+                ],
+                tls=tls,
+                max_message_bytes=config.limits.max_message_bytes,
+            )
+        )
+    except ConfigError:
         await orchestrator.aclose()
-        raise ConfigError(f"{config.path}: listen: cannot bind {config.listen}")
-    await server.start()
-    for name in ("", SERVICE_NAME):
-        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        raise ConfigError(f"{config.path}: listen: cannot bind {config.listen}") from None
     metrics_http = None
     if config.metrics is not None:
         metrics_http, _ = start_http_server(
             config.metrics.port, addr=config.metrics.host, registry=orchestrator.metrics.registry
         )
-    log.info("cloud tier listening on %s:%d (tls=%s)", config.listen_host, port, bool(config.tls))
-    return CloudServer(server, orchestrator, health_servicer, port, metrics_http), port
+    log.info(
+        "cloud_server_started",
+        extra={
+            "host": config.listen_host,
+            "port": started.port,
+            "tls": config.tls is not None,
+            "metrics_port": metrics_http.server_port if metrics_http else None,
+        },
+    )
+    return CloudServer(started, orchestrator, metrics_http), started.port

@@ -167,14 +167,14 @@ def main() -> int:
 
 def stack_problem(statuses: Counter[str]) -> str:
     """Why the run shows a broken stack, or "" (some sections sent, no cloud call failed)."""
-    failed = statuses["WITHHELD_CLOUD_UNAVAILABLE"] + statuses["WITHHELD_CLOUD_REFUSED"]
+    failed = statuses["WITHHELD_CLOUD_UNAVAILABLE"] + statuses["SENT_NO_ANSWER"]
     if statuses["SENT"] == 0:
         return (
             f"no section reached the cloud tier ({sum(statuses.values())} sections, "
             f"{failed} of them withheld because the cloud call failed)"
         )
     if failed:
-        return f"{failed} sections were withheld because the cloud call failed"
+        return f"{failed} sections got no answer because the cloud call failed"
     return ""
 
 

@@ -5,8 +5,9 @@
 #
 #   scripts/make_test_ca.sh OUT_DIR [CLIENT_CN ...]
 #
-# Writes OUT_DIR/ca.{crt,key}, agent.{crt,key} (server, SAN localhost/127.0.0.1),
-# cloud.{crt,key} (server), agent-client.{crt,key} (the agent as a client of the cloud
+# Writes OUT_DIR/ca.{crt,key}, agent.{crt,key} (server, SAN localhost/127.0.0.1/agent),
+# cloud.{crt,key} (server, SAN localhost/127.0.0.1/cloud: the service names of
+# deploy/compose), agent-client.{crt,key} (the agent as a client of the cloud
 # tier) and one <CN>.{crt,key} per CLIENT_CN (document systems; map each CN to a tenant
 # in the agent config under auth.tenants.<tenant>.client_cert_cns).
 set -euo pipefail
@@ -24,7 +25,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.
 issue() {  # name cn usage(server|client)
   local name="$1" cn="$2" usage="$3" ext
   if [ "$usage" = server ]; then
-    ext="subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth"
+    ext="subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:$name\nextendedKeyUsage=serverAuth,clientAuth"
   else
     ext="extendedKeyUsage=clientAuth"
   fi

@@ -13,6 +13,7 @@
 # builds one portable wheel (scripts/llama_build.sh: x86-64-v3 = AVX2/FMA/F16C, or the
 # x86-64 baseline on older CPUs) into .cache/wheels/, without pip's wheel cache (which keys
 # wheels by source, not by build flags, and would hand back an earlier native build).
+# scripts/setup_browser.sh installs Debian's Chromium (apt) for the console's browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
@@ -25,5 +26,6 @@ pip_quiet() {
 }
 pip_quiet install --quiet --upgrade pip >/dev/null
 ./scripts/llama_build.sh
+./scripts/setup_browser.sh
 pip_quiet install --quiet -e ".[dev,local-llm,bench]"
 echo "setup: ok ($(.venv/bin/python --version))"

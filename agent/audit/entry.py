@@ -23,7 +23,9 @@ from bastion.errors import AuditError
 
 FORMAT_VERSION = 1
 
-KINDS = frozenset({"request", "section", "egress_block", "cloud_call", "answer", "error"})
+KINDS = frozenset(
+    {"request", "section", "instruction", "egress_block", "cloud_call", "answer", "error", "review"}
+)
 CATEGORIES = frozenset({"", *(c.value for c in Category)})
 ENTITY_TYPES = frozenset(e.value for e in EntityType)
 DESTINATION_KEYS = ("jurisdiction", "name", "provider", "region")

@@ -32,10 +32,11 @@ import sqlite_utils
 
 from agent.audit import store, witness
 from agent.audit.entry import AuditEntry
-from agent.audit.heads import KeyRecord, TreeHead
-from agent.audit.merkle import CompactRange, hash_leaves
 from bastion.crypto import IntegrityError, SigningKey, VerifyKey
 from bastion.errors import AuditError
+from bastion.tlog.heads import KeyRecord, TreeHead
+from bastion.tlog.merkle import CompactRange, hash_leaves
+from bastion.tlog.note import Checkpoint, assemble_checkpoint, checkpoint_signature, origin_for
 
 Clock = Callable[[], float]
 
@@ -47,6 +48,8 @@ class AuditConfig:
     witness_path: Path
     sign_every_n: int = 1000
     sign_every_s: float = 5.0
+    # The newest signed head as a C2SP checkpoint; default: "checkpoint" beside the witness.
+    checkpoint_path: Path | None = None
 
 
 def _ms(t: float) -> int:
@@ -104,6 +107,8 @@ class AuditLog:
         self._closed = False
         self._queue: list[tuple[_Prepared, asyncio.Future[list[int]]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._pending_note: tuple[TreeHead, bytes] | None = None
+        self._staged_note: tuple[TreeHead, bytes] | None = None
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -120,9 +125,12 @@ class AuditLog:
             try:
                 tree = cls._load_tree(db)
                 heads = store.read_heads(db, log_id)
+                notes = store.read_note_signatures(db)
             finally:
                 db.conn.execute("COMMIT")
             log = cls(config, db, key, log_id, tree, heads[-1][1] if heads else None, clock)
+            if heads and heads[-1][0] in notes:
+                log._pending_note = (heads[-1][1], notes[heads[-1][0]])
             log._catch_up_witness(heads, last_witnessed)
         except BaseException:
             db.conn.close()
@@ -289,6 +297,7 @@ class AuditLog:
             self._tree = tree
             if head is not None:
                 self._last_head = head
+                self._pending_note = self._staged_note
                 self._append_witness([head])
         return list(range(start, start + len(entries)))
 
@@ -322,11 +331,54 @@ class AuditLog:
             root=tree.root(),
             time_ms=_ms(self._clock()),
         )
+        note_sig = checkpoint_signature(self._checkpoint_of(head), self._key)
         self._db.conn.execute(
-            "INSERT INTO heads (size, root, time_ms, key_id, signature) VALUES (?, ?, ?, ?, ?)",
-            (head.size, head.root.hex(), head.time_ms, head.key_id, head.signature.hex()),
+            "INSERT INTO heads (size, root, time_ms, key_id, signature, note_signature) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                head.size,
+                head.root.hex(),
+                head.time_ms,
+                head.key_id,
+                head.signature.hex(),
+                note_sig.hex(),
+            ),
         )
+        self._staged_note = (head, note_sig)  # published once the commit succeeded
         return head
+
+    def _checkpoint_of(self, head: TreeHead) -> Checkpoint:
+        return Checkpoint(origin_for(self.log_id), head.size, head.root)
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.config.checkpoint_path or self.config.witness_path.with_name("checkpoint")
+
+    def latest_checkpoint(self) -> str | None:
+        """The newest head as a signed C2SP checkpoint (None before the first head)."""
+        note = self._pending_note
+        if note is None:
+            return None
+        head, sig = note
+        return assemble_checkpoint(self._checkpoint_of(head), self._key.verify_key, sig)
+
+    def _publish_checkpoint(self) -> None:
+        """Replace the checkpoint file with the newest head's signed checkpoint (atomic:
+        a reader sees the old or the new file, never half of one)."""
+        text = self.latest_checkpoint()
+        if text is None:
+            return
+        path = self.checkpoint_path
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise AuditError(f"cannot write audit checkpoint {path} ({exc.strerror})") from None
 
     def sign_head(self) -> TreeHead:
         """Sign and record a head for the current tree now."""
@@ -343,6 +395,7 @@ class AuditLog:
                 raise
             self._tree = tree
             self._last_head = head
+            self._pending_note = self._staged_note
             self._append_witness([head])
             return head
 
@@ -372,6 +425,7 @@ class AuditLog:
     def _append_witness(self, heads: Sequence[TreeHead]) -> None:
         # The heads are committed in the database; the next open appends what is missing.
         witness.append_heads(self.config.witness_path, heads)
+        self._publish_checkpoint()
 
     def _catch_up_witness(
         self, heads: Sequence[tuple[int, TreeHead]], last_witnessed: TreeHead | None

@@ -9,12 +9,13 @@ Tables:
     entries     id (leaf index, from 0), time, tenant, kind, leaf (canonical JSON bytes),
                 leaf_hash (RFC 6962 leaf hash)
     tree_state  one row: size and the compact range (concatenated 32-byte roots)
-    heads       every signed tree head
+    heads       every signed tree head, with the signature over its C2SP checkpoint
     keys        every signing key, in rotation order, with its rotation statement
     meta        log_id (random, named in every signed head)
     migrations  version, name, applied_ms
 
-Triggers refuse UPDATE/DELETE on entries, heads and keys (migration 2).
+Triggers refuse UPDATE/DELETE on entries, heads and keys (migration 2); migration 3 adds
+``heads.note_signature``.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from agent.audit.heads import HeadError, KeyRecord, TreeHead
-from agent.audit.merkle import HASH_SIZE
 from bastion.errors import AuditError
+from bastion.tlog.heads import HeadError, KeyRecord, TreeHead
+from bastion.tlog.merkle import HASH_SIZE
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -90,9 +91,16 @@ def _m2_append_only_triggers(db: sqlite_utils.Database) -> None:
             )
 
 
+def _m3_checkpoint_signatures(db: sqlite_utils.Database) -> None:
+    """Each head also carries an Ed25519 signature over its C2SP checkpoint text
+    (``bastion.tlog.note``); heads signed before this migration have none (NULL)."""
+    db.execute("ALTER TABLE heads ADD COLUMN note_signature TEXT")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "entries, tree_state, heads, keys, meta", _m1_initial),
     (2, "append-only triggers on entries, heads, keys", _m2_append_only_triggers),
+    (3, "heads.note_signature: the C2SP checkpoint signature", _m3_checkpoint_signatures),
 ]
 
 
@@ -190,6 +198,23 @@ def read_heads(db: sqlite_utils.Database, log_id: str) -> list[tuple[int, TreeHe
         except (ValueError, TypeError):
             raise HeadError(f"signed head #{hid} in the database is malformed") from None
         out.append((int(hid), head))
+    return out
+
+
+def read_note_signatures(db: sqlite_utils.Database) -> dict[int, bytes]:
+    """Head id -> the Ed25519 signature over that head's C2SP checkpoint text (heads
+    signed before migration 3 have none)."""
+    if "note_signature" not in {c.name for c in db.table("heads").columns}:
+        return {}
+    rows = db.execute(
+        "SELECT id, note_signature FROM heads WHERE note_signature IS NOT NULL"
+    ).fetchall()
+    out: dict[int, bytes] = {}
+    for hid, sig in rows:
+        try:
+            out[int(hid)] = bytes.fromhex(sig)
+        except (ValueError, TypeError):
+            raise HeadError(f"signed head #{hid}: checkpoint signature is malformed") from None
     return out
 
 

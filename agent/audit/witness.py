@@ -11,8 +11,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from agent.audit.heads import HeadError, TreeHead
 from bastion.errors import AuditError
+from bastion.tlog.heads import HeadError, TreeHead
 
 _TAIL = 8192  # a head line is about 300 bytes
 

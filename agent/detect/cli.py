@@ -3,7 +3,10 @@
 Each input line ``{"id": str, "text": str}`` gives one output line, in order:
 ``{"id", "entities": [{"type", "start", "end", "score"}], "category",
 "category_scores", "redacted_text"}``. A bad line (not UTF-8, not JSON, no string id or
-text) gives ``{"id", "error"}`` (``id`` null when unknown) and the run goes on. Lines
+text) gives ``{"id", "error"}`` (``id`` null when unknown) and the run goes on, so the
+output always has one line per input line. At the end, rejected lines are reported on
+stderr in one line naming the first one's line number; the exit code is then 2, or 0
+with ``--keep-going`` (rejected lines expected and accepted). Lines
 are analysed in batches; a progress bar shows on stderr only when it is a terminal.
 ``--workers N`` analyses the batches on N processes (``agent.detect.parallel``); the
 output is the same, line for line.
@@ -21,9 +24,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from agent.detect.engine import DetectionEngine, load_engine
-from agent.detect.merge import redact_text
 from agent.detect.parallel import ParallelDetectionEngine
 from agent.domain import SectionAnalysis
+from agent.redact import mask_everything, redact
 from bastion.errors import InvalidInput
 
 #: lines per engine call: more texts per call let the model group windows of closer
@@ -78,6 +81,9 @@ def _encodable(value: str) -> bool:
     return True
 
 
+_MASK = mask_everything()  # the agent's redactor, every type masked as <TYPE>
+
+
 def result_record(ident: str, text: str, analysis: SectionAnalysis) -> dict[str, Any]:
     return {
         "id": ident,
@@ -87,7 +93,7 @@ def result_record(ident: str, text: str, analysis: SectionAnalysis) -> dict[str,
         ],
         "category": analysis.category.value,
         "category_scores": {c.value: round(s, 6) for c, s in analysis.category_scores.items()},
-        "redacted_text": redact_text(text, analysis.entities),
+        "redacted_text": redact(text, analysis.entities, _MASK).text,
     }
 
 
@@ -99,19 +105,33 @@ def _lines(fh: IO[bytes]) -> Iterator[bytes]:
 Engine = DetectionEngine | ParallelDetectionEngine
 
 
-def run(engine: Engine, src: IO[bytes], dst: IO[str], total_bytes: int = 0) -> int:
-    """Process every line of ``src`` into ``dst``; returns the number of error records."""
-    errors = 0
+@dataclass
+class Rejected:
+    """The input lines that became error records: how many, and the first one."""
+
+    count: int = 0
+    first_line: int = 0  # 1-based line number in the input
+    first_error: str = ""
+
+    def note(self, line: int, error: str) -> None:
+        if not self.count:
+            self.first_line, self.first_error = line, error
+        self.count += 1
+
+
+def run(engine: Engine, src: IO[bytes], dst: IO[str], total_bytes: int = 0) -> Rejected:
+    """Process every line of ``src`` into ``dst``; returns the lines rejected."""
+    rejected = Rejected()
     progress = _progress(total_bytes)
     chunks: deque[list[Parsed]] = deque()  # read, not yet written (in order)
 
     def texts(bar: Any, task: Any) -> Iterator[list[str]]:
         """The texts of each chunk of ``BATCH_LINES`` lines, as the engine reads them."""
-        nonlocal errors
         pending: list[Parsed] = []
-        for raw in _lines(src):
+        for number, raw in enumerate(_lines(src), 1):
             parsed = parse_line(raw)
-            errors += parsed.error is not None
+            if parsed.error is not None:
+                rejected.note(number, parsed.error)
             pending.append(parsed)
             if bar is not None and task is not None:
                 bar.advance(task, len(raw) + 1)
@@ -133,7 +153,7 @@ def run(engine: Engine, src: IO[bytes], dst: IO[str], total_bytes: int = 0) -> i
                 else:
                     record = result_record(p.id, p.text, next(analyses))
                 dst.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return errors
+    return rejected
 
 
 class _NoProgress:
@@ -166,24 +186,35 @@ def handle(args: argparse.Namespace) -> int:
     if not src.is_file():
         raise InvalidInput(f"input file {src} does not exist")
     if workers == 1:
-        return _detect(load_engine(args.backend), src, args.output)
-    with ParallelDetectionEngine(args.backend, workers=workers) as engine:
-        return _detect(engine, src, args.output)
+        rejected = _detect(load_engine(args.backend), src, args.output)
+    else:
+        with ParallelDetectionEngine(args.backend, workers=workers) as engine:
+            rejected = _detect(engine, src, args.output)
+    if not rejected.count:
+        return 0
+    first = f"{src} line {rejected.first_line}: {rejected.first_error}"
+    if args.keep_going:
+        print(
+            f"bastion: detect: {rejected.count} input line(s) rejected ({first})", file=sys.stderr
+        )
+        return 0
+    raise InvalidInput(
+        f"detect: {first}; {rejected.count} input line(s) rejected in all, each written as "
+        '{"id", "error"} (--keep-going accepts them)'
+    )
 
 
-def _detect(engine: Engine, src: Path, out: Path) -> int:
+def _detect(engine: Engine, src: Path, out: Path) -> Rejected:
     tmp = out.with_name(out.name + ".partial")
     try:
         with src.open("rb") as fin, tmp.open("w", encoding="utf-8") as fout:
-            errors = run(engine, fin, fout, src.stat().st_size)
+            rejected = run(engine, fin, fout, src.stat().st_size)
         tmp.replace(out)
     except OSError as exc:
         raise InvalidInput(f"cannot read {src} or write {out} ({exc.strerror})") from exc
     finally:
         tmp.unlink(missing_ok=True)
-    if errors:
-        print(f"bastion: detect: {errors} input line(s) rejected", file=sys.stderr)
-    return 0
+    return rejected
 
 
 def register(sub: Any) -> None:
@@ -202,5 +233,10 @@ def register(sub: Any) -> None:
         metavar="N",
         help="processes analysing batches in parallel, each with cores/N model threads "
         "(default 1: in this process, the model on every core)",
+    )
+    p.add_argument(
+        "--keep-going",
+        action="store_true",
+        help='exit 0 although some input lines are malformed (each still gets {"id", "error"})',
     )
     p.set_defaults(func=handle)

@@ -1,44 +1,50 @@
 """The egress re-check: an independent look at the exact bytes about to leave.
 
-Two checks on the serialized request (decoded as UTF-8 with ``errors="replace"``; string
-fields of a protobuf are stored as plain UTF-8, so their text is visible as is):
-1. an independent scanner (not the detector that fed the policy) must not find any
-   forbidden entity type;
-2. no value detected in the original document may appear, compared case-insensitively,
-   with Unicode compatibility forms folded (full-width digits), zero-width characters
-   removed and whitespace runs collapsed; values of 6 or more digits are also compared with
-   separators removed (``4111 1111-1111 1111``). Values shorter than
-   ``MIN_ORIGINAL_CHARS`` (4) after normalisation are ignored: "Al", "Jo" or "12" would
-   match everywhere and block every send.
+``EgressChecker().check(payload, forbidden, known, issued_placeholders=...)`` decodes the
+serialized request (UTF-8, ``errors="replace"``; protobuf string fields are plain UTF-8)
+and looks at it twice:
 
-Any hit is a violation naming its kind, type and offset in the decoded payload - never
-the value. If the checker itself fails (scanner error, bad input) the result is a
-``checker_failure`` violation: a failed check is never reported as clean.
+1. ``IndependentScanner`` (no code shared with detection) must not find any entity type
+   in ``forbidden``;
+2. ``KnownValues`` - every value detected anywhere in the document - must not appear in
+   any of its normalised forms.
+
+Both run over the whole decoded payload, and again over its string fields joined end to
+end (each stripped of surrounding whitespace, agent metadata left out), so that a value
+cut in two across sections, or between a heading and its text, is found too; a hit
+from the joined view counts only if it crosses from one field into another (the first
+pass sees everything else).
+
+Exempt, and only these: a hit lying wholly inside an occurrence of one of the
+``issued_placeholders`` (exact strings the agent minted for this request, e.g.
+``<PERSON_1>``), or inside a protobuf string field whose whole content equals one of the
+``safe_strings`` (tenant, destination names, providers, regions, category names the agent
+writes from its configuration). Text shaped like a placeholder that the agent did not
+issue is checked like any other text.
+
+Any hit is an ``EgressViolation`` naming its kind, the entity type, the rule and the
+offset in the decoded payload - never the value. Any failure of the checker itself is a
+``checker_failure`` violation: a failed check is never clean.
 """
 
 from __future__ import annotations
 
-import bisect
-import re
-import unicodedata
-from collections.abc import Callable, Sequence
+from bisect import bisect_right
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from agent.domain import Entity, EntityType
-from bastion.errors import EgressBlocked
+import ahocorasick
 
-MIN_ORIGINAL_CHARS = 4
-MIN_COMPACT_DIGITS = 6
+from agent.domain import EntityType
+from agent.egress.base import Finding
+from agent.egress.fold import Folded
+from agent.egress.scanner import IndependentScanner
+from agent.egress.values import MIN_CHARS, KnownValues
+
+MIN_ORIGINAL_CHARS = MIN_CHARS
 MAX_VIOLATIONS = 100
-
-Scanner = Callable[[str], Sequence[Entity]]
-
-_ZERO_WIDTH = frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff")
-_SEPARATORS = frozenset(" -./()")
-_OUR_PLACEHOLDER = re.compile(
-    "<(?:" + "|".join(t.value for t in EntityType) + r")(?:_\d+|:[0-9a-f]{8})?>"
-)
+_MAX_DEPTH = 8
 
 
 class ViolationKind(StrEnum):
@@ -50,7 +56,8 @@ class ViolationKind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class EgressViolation:
     """One reason not to send. ``offset`` is a code point offset into the decoded
-    payload (-1 for a checker failure); ``detail`` never holds the value."""
+    payload (-1 for a checker failure); ``detail`` names the rule (``luhn``,
+    ``original #3 (known:compact)``) or the failure, never the value."""
 
     kind: ViolationKind
     offset: int
@@ -62,216 +69,288 @@ class EgressViolation:
         return f"{self.kind.value} {what} at offset {self.offset}"
 
 
-class _Folded:
-    """A normalised view of a text with a map back to the original offsets."""
-
-    def __init__(self, text: str, *, compact: bool = False) -> None:
-        chars: list[str] = []
-        offsets: list[int] = []
-        for i, c in enumerate(text):
-            if c in _ZERO_WIDTH:
-                continue
-            folded = unicodedata.normalize("NFKC", c).casefold()
-            if folded.isspace() or c.isspace():
-                folded = " "
-            for f in folded:
-                if compact and f in _SEPARATORS:
-                    continue
-                if f == " " and chars and chars[-1] == " ":
-                    continue
-                chars.append(f)
-                offsets.append(i)
-        self.text = "".join(chars)
-        self.offsets = offsets
-
-    def find_all(self, needle: str) -> list[tuple[int, int]]:
-        """(start, end) in the original text of every occurrence of ``needle``."""
-        found: list[tuple[int, int]] = []
-        start = self.text.find(needle)
-        while start != -1 and len(found) < MAX_VIOLATIONS:
-            found.append((self.offsets[start], self.offsets[start + len(needle) - 1] + 1))
-            start = self.text.find(needle, start + 1)
-        return found
-
-
-class _SafeRanges:
-    """Where the payload holds Bastion's own placeholders, or a whole string field equal
-    to metadata the agent wrote itself (``safe_strings``): a match wholly inside one of
-    these is not a finding. A safe string inside a section's text is not a whole field,
-    so it is still checked."""
-
-    def __init__(self, payload: bytes, text: str, safe_strings: Sequence[str]) -> None:
-        spans = [(m.start(), m.end()) for m in _OUR_PLACEHOLDER.finditer(text)]
-        for safe in safe_strings:
-            if not isinstance(safe, str):
-                raise TypeError("safe strings must be strings")
-            spans += _whole_fields(payload, safe)
-        merged: list[tuple[int, int]] = []
-        for start, end in sorted(spans):
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-            else:
-                merged.append((start, end))
-        self._starts = [s for s, _ in merged]
-        self._ends = [e for _, e in merged]
-
-    def covers(self, start: int, end: int) -> bool:
-        i = bisect.bisect_right(self._starts, start) - 1
-        return i >= 0 and self._ends[i] >= end
-
-
 class EgressChecker:
-    """Re-scan outbound bytes. ``scan`` must be independent of the detection that fed
-    the policy (e.g. the pattern engine alone), so one blind spot cannot hide twice."""
+    """Re-check outbound bytes with the independent scanner and the known values."""
 
-    def __init__(self, scan: Scanner, min_original_chars: int = MIN_ORIGINAL_CHARS) -> None:
-        self._scan = scan
+    def __init__(
+        self,
+        *,
+        scanner: IndependentScanner | None = None,
+        min_original_chars: int = MIN_ORIGINAL_CHARS,
+    ) -> None:
+        self._scanner = scanner if scanner is not None else IndependentScanner()
         self._min_chars = min_original_chars
+
+    def known_values(self, values: Sequence[tuple[EntityType | None, str]]) -> KnownValues:
+        """The ``known`` argument of ``check``, built once per request."""
+        return KnownValues.build(values, min_chars=self._min_chars)
 
     def check(
         self,
         payload: bytes,
-        forbidden: frozenset[EntityType],
-        originals: Sequence[str],
+        forbidden: Collection[EntityType],
+        known: KnownValues | Sequence[str] = (),
         *,
-        safe_strings: Sequence[str] = (),
+        issued_placeholders: Collection[str] = (),
+        safe_strings: Collection[str] = (),
     ) -> list[EgressViolation]:
         """Every violation in ``payload``; empty means it may be sent.
 
-        ``safe_strings`` are values the agent itself writes into the request from its
-        configuration (tenant, destination names, providers, regions, category names): a
-        document that names an organisation "Mistral" must not block every request that
-        lists the destination provider ``mistral``. Only a protobuf string field whose
-        whole content equals a safe string is exempt - the same word inside a section's
-        text is still checked. Never pass document text here.
+        ``known``: a ``KnownValues`` (build it once per request with ``known_values``),
+        or plain strings (values without a type: no name-order forms).
+        ``issued_placeholders``: the exact placeholder strings the agent minted for this
+        request; nothing else is exempt. ``safe_strings``: values the agent writes from
+        its configuration; only a protobuf string field equal to one is exempt, the same
+        word inside a section's text is still checked. Never pass document text here.
         """
         try:
-            if not isinstance(payload, bytes | bytearray):
-                raise TypeError("payload must be bytes")
-            text = bytes(payload).decode("utf-8", errors="replace")
-            safe = _SafeRanges(bytes(payload), text, safe_strings)
-            violations = self._forbidden(text, frozenset(forbidden), safe)
-            violations += self._originals(text, originals, safe)
+            return self._check(payload, forbidden, known, issued_placeholders, safe_strings)
         except Exception as exc:  # a failed check must block, never pass
             return [EgressViolation(ViolationKind.CHECKER_FAILURE, -1, None, type(exc).__name__)]
-        return sorted(violations, key=lambda v: (v.offset, v.kind))[:MAX_VIOLATIONS]
 
-    def enforce(
+    def _check(
         self,
         payload: bytes,
-        forbidden: frozenset[EntityType],
-        originals: Sequence[str],
-        *,
-        safe_strings: Sequence[str] = (),
+        forbidden: Collection[EntityType],
+        known: KnownValues | Sequence[str],
+        issued_placeholders: Collection[str],
+        safe_strings: Collection[str],
+    ) -> list[EgressViolation]:
+        if not isinstance(payload, bytes | bytearray):
+            raise TypeError("payload must be bytes")
+        wanted = frozenset(forbidden)
+        if not all(isinstance(t, EntityType) for t in wanted):
+            raise TypeError("forbidden must hold entity types")
+        if not isinstance(known, KnownValues):
+            if isinstance(known, str):
+                raise TypeError("known values must be a sequence of strings, not a string")
+            known = self.known_values([(None, v) for v in known])
+        data = bytes(payload)
+        text = data.decode("utf-8", errors="replace")
+        fields = _string_fields(data)
+        safe = frozenset(_strings(safe_strings, "safe strings"))
+        exempt = _Exempt(text, _strings(issued_placeholders, "issued placeholders"))
+        exempt.add(*((f.start, f.end) for f in fields if f.text in safe))
+        out: dict[tuple[ViolationKind, int, str], EgressViolation] = {}
+        view = Folded.of(text)
+        for finding in self._findings(view, wanted, known):
+            self._add(out, finding, finding.start, finding.end, exempt)
+        joined = _Joined([f for f in fields if f.text not in safe])
+        if len(joined.pieces) > 1:
+            for finding in self._findings(Folded.of(joined.text), wanted, known):
+                span = joined.crossing(finding.start, finding.end)
+                if span is not None:
+                    self._add(out, finding, span[0], span[1], exempt)
+        return sorted(out.values(), key=lambda v: (v.offset, v.kind))[:MAX_VIOLATIONS]
+
+    def _findings(
+        self, view: Folded, forbidden: frozenset[EntityType], known: KnownValues
+    ) -> list[Finding]:
+        found = [
+            f for f in self._scanner.scan_folded(view) if forbidden and f.entity_type in forbidden
+        ]
+        return found + known.find_folded(view)
+
+    @staticmethod
+    def _add(
+        out: dict[tuple[ViolationKind, int, str], EgressViolation],
+        finding: Finding,
+        start: int,
+        end: int,
+        exempt: _Exempt,
     ) -> None:
-        """``check``, raising ``EgressBlocked`` (types and offsets only) on any violation."""
-        violations = self.check(payload, forbidden, originals, safe_strings=safe_strings)
-        if violations:
-            shown = "; ".join(str(v) for v in violations[:5])
-            more = f" (+{len(violations) - 5} more)" if len(violations) > 5 else ""
-            raise EgressBlocked(f"egress re-check blocked the send: {shown}{more}")
+        if exempt.covers(start, end):
+            return
+        if finding.value_index >= 0:
+            kind = ViolationKind.ORIGINAL_VALUE
+            detail = f"original #{finding.value_index} ({finding.rule})"
+        else:
+            kind, detail = ViolationKind.FORBIDDEN_ENTITY, finding.rule
+        what = str(finding.entity_type) if kind is ViolationKind.FORBIDDEN_ENTITY else ""
+        key = (kind, start, what)
+        out.setdefault(key, EgressViolation(kind, start, finding.entity_type, detail))
 
-    def _forbidden(
-        self, text: str, forbidden: frozenset[EntityType], safe: _SafeRanges
-    ) -> list[EgressViolation]:
-        if not forbidden:
+
+def _strings(values: Collection[str], what: str) -> list[str]:
+    if isinstance(values, str):
+        raise TypeError(f"{what} must be a collection of strings, not a string")
+    out = list(values)
+    if not all(isinstance(v, str) for v in out):
+        raise TypeError(f"{what} must be strings")
+    return out
+
+
+class _Exempt:
+    """Spans of the decoded payload the agent wrote itself: a hit wholly inside one is
+    not a violation."""
+
+    def __init__(self, text: str, placeholders: list[str]) -> None:
+        self._spans: list[tuple[int, int]] = []
+        wanted = [p for p in placeholders if p]
+        if wanted:
+            automaton = ahocorasick.Automaton()
+            for p in wanted:
+                automaton.add_word(p, len(p))
+            automaton.make_automaton()
+            self._spans = [(last - n + 1, last + 1) for last, n in automaton.iter(text)]
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._merge()
+
+    def add(self, *spans: tuple[int, int]) -> None:
+        self._spans += spans
+        self._merge()
+
+    def _merge(self) -> None:
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(self._spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        self._spans = merged
+        self._starts = [s for s, _ in merged]
+        self._ends = [e for _, e in merged]
+
+    def covers(self, start: int, end: int) -> bool:
+        i = bisect_right(self._starts, start) - 1
+        return i >= 0 and self._ends[i] >= end
+
+
+# -- the string fields of a serialized protobuf message, without its schema ---------------
+@dataclass(frozen=True, slots=True)
+class _Field:
+    start: int  # code point offsets in the decoded payload
+    end: int
+    text: str
+
+
+def _string_fields(data: bytes) -> list[_Field]:
+    """Every length-delimited field that holds text, in wire order, with its span in the
+    decoded payload. Best effort: bytes that are not a protobuf message give none (a
+    plain text payload is one field). A field's bytes are taken for text when they are
+    valid UTF-8 without control characters, else for a nested message when they parse
+    as one, else for text when they decode, else skipped (a field that is text and also
+    parses as a message is read as a message: the pass over the whole payload still
+    sees its text)."""
+    if _is_text(data):
+        spans = [(0, len(data))]
+    else:
+        spans = []
+        top = _parse_message(data, 0, len(data))
+        if top is None:
             return []
-        found = self._scan(text)
-        out: list[EgressViolation] = []
-        for entity in found:
-            if not isinstance(entity, Entity):
-                raise TypeError("scanner returned something that is not an Entity")
-            if entity.type not in forbidden:
+        stack = [(f, 1) for f in reversed(top)]
+        while stack:
+            (start, end), depth = stack.pop()
+            chunk = data[start:end]
+            if not chunk:
                 continue
-            if safe.covers(entity.start, entity.end):
-                continue  # our own <PERSON_1> / <PERSON> / <PERSON:3f2a9c1b>, or metadata
-            out.append(EgressViolation(ViolationKind.FORBIDDEN_ENTITY, entity.start, entity.type))
-        return out
-
-    def _originals(
-        self, text: str, originals: Sequence[str], safe: _SafeRanges
-    ) -> list[EgressViolation]:
-        wanted: dict[str, int] = {}
-        compact_wanted: dict[str, int] = {}
-        for index, original in enumerate(originals):
-            if not isinstance(original, str):
-                raise TypeError("originals must be strings")
-            folded = _Folded(original).text.strip()
-            if len(folded) >= self._min_chars:
-                wanted.setdefault(folded, index)
-            digits = sum(c.isdigit() for c in folded)
-            if digits >= MIN_COMPACT_DIGITS:
-                compact_wanted.setdefault(_Folded(original, compact=True).text.strip(), index)
-        if not wanted and not compact_wanted:
-            return []
-        out: dict[int, EgressViolation] = {}
-        folded_text = _Folded(text)
-        searches = [(folded_text, wanted)]
-        if compact_wanted:
-            searches.append((_Folded(text, compact=True), compact_wanted))
-        for view, needles in searches:
-            for needle, index in needles.items():
-                for start, end in view.find_all(needle):
-                    if not safe.covers(start, end):
-                        out.setdefault(start, _original_hit(start, index))
-        return list(out.values())
+            nested = None
+            if not _is_text(chunk) and depth < _MAX_DEPTH:
+                nested = _parse_message(data, start, end)
+            if nested is not None:
+                stack += [(f, depth + 1) for f in reversed(nested)]
+            elif _decodes(chunk):
+                spans.append((start, end))
+    fields: list[_Field] = []
+    chars = byte_pos = 0
+    for start, end in spans:
+        # every cut is right after an ASCII byte (a length) or after complete UTF-8,
+        # so decoding piece by piece counts the same characters as decoding the whole
+        chars += len(data[byte_pos:start].decode("utf-8", errors="replace"))
+        value = data[start:end].decode("utf-8")
+        fields.append(_Field(chars, chars + len(value), value))
+        chars += len(value)
+        byte_pos = end
+    return fields
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
+def _decodes(chunk: bytes) -> bool:
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
-def _whole_fields(payload: bytes, value: str) -> list[tuple[int, int]]:
-    """Text spans of protobuf length-delimited fields whose whole content is ``value``."""
-    raw = value.encode("utf-8")
-    if not raw:
-        return []
-    prefix = _varint(len(raw))
-    spans: list[tuple[int, int]] = []
-    pos = payload.find(raw)
-    while pos != -1:
-        tag_at = pos - len(prefix) - 1
-        if tag_at >= 0 and payload[tag_at + 1 : pos] == prefix and payload[tag_at] & 0x07 == 2:
-            # The byte before is ASCII (a length), so decoding the prefix alone gives the
-            # same characters as decoding the whole payload.
-            start = len(payload[:pos].decode("utf-8", errors="replace"))
-            spans.append((start, start + len(value)))
-        pos = payload.find(raw, pos + 1)
-    return spans
+_CONTROL = frozenset(range(32)) - {9, 10, 13}
 
 
-def _original_hit(offset: int, index: int) -> EgressViolation:
-    return EgressViolation(ViolationKind.ORIGINAL_VALUE, offset, None, f"original #{index}")
+def _is_text(chunk: bytes) -> bool:
+    return _decodes(chunk) and not any(b in _CONTROL for b in chunk)
 
 
-WHOLE_REQUEST = -1
+def _varint(data: bytes, pos: int, end: int) -> tuple[int, int] | None:
+    value = shift = 0
+    while pos < end and shift < 64:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, pos
+        shift += 7
+    return None
 
 
-def by_section(
-    payload: bytes, violations: Sequence[EgressViolation], section_texts: Sequence[str]
-) -> dict[int, list[EgressViolation]]:
-    """Group violations by the outbound section whose text holds their offset, for a
-    per-section error. ``section_texts`` are the outbound texts in the order they were
-    serialized. Anything else (task instruction, headings, metadata, checker failures)
-    goes under ``WHOLE_REQUEST`` (-1)."""
-    text = bytes(payload).decode("utf-8", errors="replace")
-    ranges: list[tuple[int, int, int]] = []
-    cursor = 0
-    for index, section in enumerate(section_texts):
-        if not section:
-            continue
-        start = text.find(section, cursor)
-        if start == -1:
-            continue
-        ranges.append((start, start + len(section), index))
-        cursor = start + len(section)
-    grouped: dict[int, list[EgressViolation]] = {}
-    for v in violations:
-        owner = next((i for s, e, i in ranges if s <= v.offset < e), WHOLE_REQUEST)
-        grouped.setdefault(owner, []).append(v)
-    return grouped
+def _parse_message(data: bytes, start: int, end: int) -> list[tuple[int, int]] | None:
+    """The byte spans of the length-delimited fields of ``data[start:end]`` read as one
+    protobuf message, or ``None`` if it is not one."""
+    fields: list[tuple[int, int]] = []
+    pos = start
+    while pos < end:
+        key = _varint(data, pos, end)
+        if key is None or key[0] >> 3 == 0:
+            return None
+        wire_type, pos = key[0] & 7, key[1]
+        if wire_type == 0:
+            value = _varint(data, pos, end)
+            if value is None:
+                return None
+            pos = value[1]
+        elif wire_type == 1:
+            pos += 8
+        elif wire_type == 5:
+            pos += 4
+        elif wire_type == 2:
+            length = _varint(data, pos, end)
+            if length is None or length[1] + length[0] > end:
+                return None
+            fields.append((length[1], length[1] + length[0]))
+            pos = length[1] + length[0]
+        else:
+            return None  # groups (3, 4) are long deprecated; 6 and 7 do not exist
+        if pos > end:
+            return None
+    return fields
+
+
+class _Joined:
+    """The string fields joined end to end, each stripped of surrounding whitespace, with
+    the map back to the decoded payload."""
+
+    def __init__(self, fields: list[_Field]) -> None:
+        parts: list[str] = []
+        self.pieces: list[tuple[int, int]] = []  # (joined start, payload start)
+        length = 0
+        for f in fields:
+            stripped = f.text.strip()
+            if not stripped:
+                continue
+            lead = len(f.text) - len(f.text.lstrip())
+            self.pieces.append((length, f.start + lead))
+            parts.append(stripped)
+            length += len(stripped)
+        self.text = "".join(parts)
+        self._starts = [j for j, _ in self.pieces]
+
+    def crossing(self, start: int, end: int) -> tuple[int, int] | None:
+        """The payload span of joined ``[start, end)`` if it crosses from one field into
+        another, else ``None`` (then the pass over the whole payload saw it)."""
+        first = bisect_right(self._starts, start) - 1
+        last = bisect_right(self._starts, end - 1) - 1
+        if first == last:
+            return None
+        j0, p0 = self.pieces[first]
+        j1, p1 = self.pieces[last]
+        return p0 + start - j0, p1 + end - j1

@@ -1,4 +1,10 @@
-"""The agent's gRPC client to the cloud tier's ``Orchestrator``."""
+"""The agent's gRPC client to the cloud tier's ``Orchestrator``.
+
+Two failures, told apart because the caller and the audit log must be told the truth:
+``CloudUnavailable`` - the request never left (circuit open, no connection); and
+``CloudNoAnswer`` - it may have reached the tier (a timeout, a refusal, a broken
+connection or response after connecting), so it counts as sent.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,10 @@ from collections.abc import Callable
 import grpc
 
 from agent.config import CloudSettings
+from agent.domain import CloudAnswer
 from agent.escalate.breaker import CircuitBreaker
+from agent.escalate.wire import decode
 from bastion.errors import UpstreamError
-from bastion.wire.v1 import cloud_pb2
 
 # Only an outage is retried; RESOURCE_EXHAUSTED (a budget or the tier's in-flight bound) is
 # an answer, and retrying it would only spend the deadline.
@@ -20,7 +27,17 @@ _RETRYABLE = {grpc.StatusCode.UNAVAILABLE}
 
 
 class CloudUnavailable(UpstreamError):
-    """The cloud tier could not answer in time; nothing further is sent."""
+    """The cloud tier was not reached: the request did not leave."""
+
+
+class CloudNoAnswer(UpstreamError):
+    """The request may have reached the cloud tier, but no usable answer came back."""
+
+
+def _never_connected(exc: grpc.aio.AioRpcError) -> bool:
+    """UNAVAILABLE before a connection existed: the request bytes cannot have left."""
+    details = (exc.details() or "").lower()
+    return exc.code() == grpc.StatusCode.UNAVAILABLE and "failed to connect" in details
 
 
 class CloudClient:
@@ -52,13 +69,15 @@ class CloudClient:
             "/bastion.v1.Orchestrator/Orchestrate",
             # No serializer: the channel sends exactly the bytes the egress check passed.
             request_serializer=None,
-            response_deserializer=cloud_pb2.OrchestrateResponse.FromString,
+            response_deserializer=None,  # decoded by agent.escalate.wire
         )
 
     async def orchestrate(
         self, payload: bytes, *, deadline_s: float | None, request_id: str
-    ) -> cloud_pb2.OrchestrateResponse:
-        """Send ``payload`` (a serialized OrchestrateRequest). Raises CloudUnavailable."""
+    ) -> CloudAnswer:
+        """Send ``payload`` (a serialized OrchestrateRequest) and decode the answer.
+
+        Raises ``CloudUnavailable`` if nothing left, ``CloudNoAnswer`` if it may have."""
         budget = (
             self._settings.timeout_s
             if deadline_s is None
@@ -67,32 +86,41 @@ class CloudClient:
         end = self._clock() + budget
         attempt = 0
         last = "circuit open"
+        may_have_left = False
+
+        def failed(message: str) -> UpstreamError:
+            return CloudNoAnswer(message) if may_have_left else CloudUnavailable(message)
+
         while True:
             remaining = end - self._clock()
             if remaining <= 0.01:
-                raise CloudUnavailable(f"cloud tier did not answer within {budget:.1f}s ({last})")
+                raise failed(f"cloud tier did not answer within {budget:.1f}s ({last})")
             if not self.breaker.allow():
-                raise CloudUnavailable("cloud tier circuit is open after repeated failures")
+                raise failed("cloud tier circuit is open after repeated failures")
             try:
-                response: cloud_pb2.OrchestrateResponse = await self._call(
+                data: bytes = await self._call(
                     payload, timeout=remaining, metadata=(("x-request-id", request_id),)
                 )
             except grpc.aio.AioRpcError as exc:
                 code = exc.code()
-                last = f"{code.name}: {exc.details()}"
+                last = f"{code.name}: {exc.details()}"  # the tier's own words (no content)
+                may_have_left = may_have_left or not _never_connected(exc)
                 if code not in _RETRYABLE:
                     # The tier refused the request itself (bad destination, invalid task):
                     # not an outage, so do not trip the breaker; do not retry.
-                    raise UpstreamError(f"cloud tier refused the request: {last}") from None
+                    raise CloudNoAnswer(f"cloud tier refused the request ({last})") from None
                 self.breaker.record_failure()
                 attempt += 1
                 if attempt > self._settings.retries:
-                    raise CloudUnavailable(f"cloud tier unavailable ({last})") from None
+                    raise failed(f"cloud tier unavailable ({last})") from None
                 backoff = min(2.0, 0.1 * 2**attempt) * self._rng.uniform(0.5, 1.0)
                 await asyncio.sleep(min(backoff, max(0.0, end - self._clock() - 0.01)))
                 continue
             self.breaker.record_success()
-            return response
+            try:
+                return decode(data, request_id)
+            except UpstreamError as exc:
+                raise CloudNoAnswer(str(exc)) from None
 
     async def close(self) -> None:
         await self._channel.close()

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agent.metrics import AgentMetrics
 from agent.policy.engine import PolicyEngine
 from agent.policy.loader import check_policy_text, policy_version
 from bastion.crypto import IntegrityError, SigningKey, VerifyKey
@@ -226,8 +227,61 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
     return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
+class HighWaterMark:
+    """The newest bundle this agent ever enforced, kept in a small file that survives
+    restarts, so a rollback to an older (validly signed) bundle is refused after a restart
+    too - not only while the process that saw the newer one runs.
+
+    The file holds ``{"signed_at_epoch", "signed_at", "policy_version"}``; it is replaced
+    atomically (temp file, fsync, rename). An unreadable file is a ``PolicyError``: the
+    agent does not start rather than forget what it enforced."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> tuple[float, str, str] | None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return (
+                float(data["signed_at_epoch"]),
+                str(data["signed_at"]),
+                str(data["policy_version"]),
+            )
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            raise PolicyError(f"{self.path}: policy high-water mark is unreadable") from None
+
+    def check(self, bundle: PolicyBundle, name: str) -> None:
+        """``PolicyError`` if ``bundle`` is older than the newest one enforced."""
+        mark = self.read()
+        if mark is not None and bundle.signed_at_epoch < mark[0]:
+            raise PolicyError(
+                f"{name}: bundle signed at {bundle.signed_at} is older than one this agent "
+                f"already enforced ({mark[1]}, {mark[2]}); rollback refused"
+            )
+
+    def raise_to(self, bundle: PolicyBundle) -> None:
+        mark = self.read()
+        if mark is not None and mark[0] >= bundle.signed_at_epoch:
+            return
+        body = json.dumps(
+            {
+                "signed_at_epoch": bundle.signed_at_epoch,
+                "signed_at": bundle.signed_at,
+                "policy_version": bundle.policy_version,
+            }
+        ).encode()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_bundle(self.path, body)
+
+
 class PolicyReloader:
     """The live policy of an agent fed by a signed bundle; keeps the last good one.
+
+    With ``metrics``, every update applied or refused counts in
+    ``bastion_agent_policy_reloads_total{outcome}`` (alerted on: a refused update means
+    agents may be enforcing an older policy than the one published).
 
     Construction loads and verifies the bundle and raises ``PolicyError`` if it is bad
     (the agent must not start without a trusted policy). After that, ``reload()`` and
@@ -242,15 +296,23 @@ class PolicyReloader:
         *,
         on_change: Callable[[PolicyEngine], None] | None = None,
         on_refused: Callable[[str], None] | None = None,
+        high_water: HighWaterMark | None = None,
+        metrics: AgentMetrics | None = None,
     ) -> None:
         self.path = Path(path)
+        self.metrics = metrics
         self._trusted = tuple(trusted)
-        self._on_change = on_change
-        self._on_refused = on_refused
+        self.on_change = on_change
+        self.on_refused = on_refused
+        self._high_water = high_water
         self._lock = threading.Lock()
         self._stamp = _stamp(self.path)
         self._bundle = read_bundle(self.path, self._trusted)
+        if high_water is not None:
+            high_water.check(self._bundle, str(self.path))
         self._engine = engine_of(self._bundle, str(self.path))
+        if high_water is not None:
+            high_water.raise_to(self._bundle)
         self.last_refusal = ""
 
     @property
@@ -307,6 +369,16 @@ class PolicyReloader:
                     f"{self.path}: bundle signed at {prepared.bundle.signed_at} is older than the "
                     f"loaded one ({self._bundle.signed_at}); rollback refused"
                 )
+            if isinstance(prepared, _Verified) and self._high_water is not None:
+                try:
+                    self._high_water.check(prepared.bundle, str(self.path))
+                    self._high_water.raise_to(prepared.bundle)
+                except (PolicyError, OSError) as exc:
+                    prepared = (
+                        exc
+                        if isinstance(exc, PolicyError)
+                        else PolicyError(f"{self.path}: cannot record the new high-water mark")
+                    )
             if isinstance(prepared, PolicyError):
                 self.last_refusal = str(prepared)
                 outcome = ReloadOutcome(False, self._engine.version, self.last_refusal)
@@ -315,10 +387,12 @@ class PolicyReloader:
                 self.last_refusal = ""
                 outcome = ReloadOutcome(True, self._engine.version)
             engine = self._engine
-        if outcome.refused and self._on_refused is not None:
-            self._on_refused(outcome.refused)
-        if outcome.changed and self._on_change is not None:
-            self._on_change(engine)
+        if self.metrics is not None and (outcome.changed or outcome.refused):
+            self.metrics.policy_reloads.labels("applied" if outcome.changed else "refused").inc()
+        if outcome.refused and self.on_refused is not None:
+            self.on_refused(outcome.refused)
+        if outcome.changed and self.on_change is not None:
+            self.on_change(engine)
         return outcome
 
 

@@ -1,15 +1,18 @@
 """``bastion policy check | test | explain``.
 
-- ``check FILE...``: every problem of each policy with file:line:col; exit 1 if any.
+- ``check FILE...``: every problem of each policy with file:line:col; exit 1 if any
+  policy is invalid, 2 if a file cannot be read.
 - ``test DIR``: run the YAML policy test cases under DIR; PASS/FAIL per case; exit 1 on
-  any failure or broken test file.
-- ``explain --policy FILE [--tenant T] [--source-jurisdiction J] DOCUMENT``: split and
-  scan the document with the real local models, then show per section which rules
-  matched and why.
+  any failure or broken test file, 2 if DIR (or a single test file) does not exist.
+- ``explain --policy FILE [--tenant T] [--source-jurisdiction J] DOCUMENT``: run the
+  document and the instruction through the agent's pipeline up to the send (real local
+  models, real egress re-check; nothing sent or recorded), then show per unit which rules
+  matched, why, and whether it would leave.
 - ``keygen --key PATH``: a new Ed25519 policy signing key (hex seed, mode 0600).
 - ``sign --key KEY POLICY.yaml --out BUNDLE``: validate the policy and write a signed
   bundle (see agent/policy/bundle.py and docs/policy.md "Signed bundles").
-- ``verify-bundle --public-key HEX_OR_FILE BUNDLE``: check a bundle as an agent would.
+- ``verify-bundle --public-key HEX_OR_FILE BUNDLE``: check a bundle as an agent would;
+  exit 1 if it does not verify, 2 if it cannot be read or a key is malformed.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from agent.policy.engine import PolicyEngine
 from agent.policy.loader import check_policy_text, policy_version
 from agent.policy.testing import run_tests
 from bastion.crypto import IntegrityError, SigningKey
-from bastion.errors import InvalidInput, PolicyError
+from bastion.errors import CheckFailed, InvalidInput, PolicyError
 
 MAX_DOCUMENT_BYTES = 20_000_000
 
@@ -52,6 +55,11 @@ def register(sub: Any) -> None:
         "--source-jurisdiction", help="default: the tenant's jurisdiction if it has one"
     )
     explain.add_argument("--backend", default="onnx", choices=["onnx", "openvino"])
+    explain.add_argument(
+        "--instruction",
+        default="Summarise the key points of these sections.",
+        help="the task instruction, decided like a section (as `bastion route` sends it)",
+    )
     explain.add_argument("--json", action="store_true", help="machine-readable output")
     explain.add_argument(
         "--show-headings", action="store_true", help="print section headings (document text)"
@@ -82,13 +90,13 @@ def register(sub: Any) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    failed = False
+    failed = unreadable = False
     for path in args.files:
         try:
             content = Path(path).read_bytes()
         except OSError as exc:
-            print(f"{path}: cannot read ({type(exc).__name__})")
-            failed = True
+            print(f"bastion: error: {path}: cannot read ({type(exc).__name__})", file=sys.stderr)
+            unreadable = True
             continue
         policy, issues = check_policy_text(content, str(path))
         for issue in issues:
@@ -100,10 +108,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{path}: ok ({policy_version(content)}; {len(policy.destinations)} destinations, "
             f"{len(policy.tenants)} tenants, {len(policy.rules)} rules)"
         )
-    return 1 if failed else 0
+    return 2 if unreadable else 1 if failed else 0
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    if not Path(args.directory).exists():
+        raise InvalidInput(f"{args.directory}: no such policy test directory or file")
     results = run_tests(args.directory)
     for result in results:
         if not (args.quiet and result.passed):
@@ -115,16 +125,23 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from agent.detect import load_engine
-    from agent.policy.explain import explain_document, render_text, to_json
-    from agent.split import split_document
+    import asyncio
+    import tempfile
+
+    from agent.domain import DocumentRequest, Task
+    from agent.policy.explain import explain_prepared, render_text, to_json
+    from agent.wiring import offline_pipeline
 
     engine = PolicyEngine.load(args.policy)
     tenant = _tenant(engine, args.tenant)
     source = _source_jurisdiction(engine, tenant, args.source_jurisdiction)
     text = _read_document(args.document)
-    detector = load_engine(backend=args.backend)
-    explanations = explain_document(engine, text, tenant, source, detector, split_document)
+    request = DocumentRequest(tenant, args.document.stem or "document", source, text)
+    task = Task(args.instruction, "FUSION")
+    with tempfile.TemporaryDirectory(prefix="bastion-explain-") as workdir:
+        pipeline = offline_pipeline(engine, args.backend, Path(workdir))
+        prepared = asyncio.run(pipeline.prepare(request, task, as_if_cloud=True))
+    explanations = explain_prepared(prepared)
     if args.json:
         json.dump(
             {
@@ -132,7 +149,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 "policy_version": engine.version,
                 "tenant": tenant,
                 "source_jurisdiction": source,
-                "sections": to_json(explanations),
+                **to_json(explanations),
             },
             sys.stdout,
             indent=2,
@@ -180,8 +197,14 @@ def cmd_sign(args: argparse.Namespace) -> int:
 def cmd_verify_bundle(args: argparse.Namespace) -> int:
     from agent.policy.bundle import engine_of, read_bundle, trusted_keys
 
-    bundle = read_bundle(Path(args.bundle), trusted_keys(args.public_key))
-    engine_of(bundle, str(args.bundle))  # a signed but invalid policy still fails here
+    keys = trusted_keys(args.public_key)  # a malformed key: PolicyError, exit 2
+    if not Path(args.bundle).is_file():
+        raise InvalidInput(f"{args.bundle}: policy bundle not found")
+    try:
+        bundle = read_bundle(Path(args.bundle), keys)
+        engine_of(bundle, str(args.bundle))  # a signed but invalid policy still fails here
+    except PolicyError as exc:
+        raise CheckFailed(str(exc)) from None
     print(f"bundle OK: {bundle.policy_version} signed at {bundle.signed_at} by key {bundle.key_id}")
     return 0
 

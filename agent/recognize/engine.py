@@ -16,6 +16,8 @@ How one ``analyze(text)`` goes:
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,8 @@ DEFAULT_CONFIG = Path(__file__).with_name("default_recognizers.yaml")
 DEFAULT_MIN_SCORE = 0.5
 # how much text around a joined line break is re-scanned (identifiers are shorter)
 _JOIN_WINDOW = 160
+# str.isspace and the regex \s are the same Unicode test
+_WHITESPACE = re.compile(r"\s")
 
 
 # Types kept when found only by joining a line break: a checksum-validated identifier,
@@ -62,15 +66,22 @@ def _may_span_lines(c: Candidate, text: str) -> bool:
 
 
 def _windows(view: NormalizedText) -> list[tuple[int, int]]:
-    """Merged ``[lo, hi)`` ranges of the joined text around each join, cut at whitespace."""
+    """Merged ``[lo, hi)`` ranges of the joined text around each join, cut at whitespace.
+
+    Each edge moves out to the nearest whitespace, looked up by bisection in the list of
+    whitespace positions (found once): walking there character by character cost the
+    length of the token per join, quadratic on a joined column of numbers (one token)."""
     text = view.text
+    if not view.joins:
+        return []
+    spaces = [m.start() for m in _WHITESPACE.finditer(text)]
     spans: list[tuple[int, int]] = []
     for j in view.joins:
         lo, hi = max(0, j - _JOIN_WINDOW), min(len(text), j + _JOIN_WINDOW)
-        while lo > 0 and not text[lo - 1].isspace():
-            lo -= 1
-        while hi < len(text) and not text[hi].isspace():
-            hi += 1
+        k = bisect_left(spaces, lo) - 1  # the last whitespace before lo
+        lo = spaces[k] + 1 if k >= 0 else 0
+        k = bisect_left(spaces, hi)  # the first whitespace at or after hi
+        hi = spaces[k] if k < len(spaces) else len(text)
         if spans and lo <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(spans[-1][1], hi))
         else:

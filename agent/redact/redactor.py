@@ -8,7 +8,8 @@
 - any other action: ``PolicyError`` - nothing of this section may leave.
 
 Overlapping spans (model and pattern recognizers agreeing roughly) merge into their union,
-replaced by the most restrictive method among them. Every other exact occurrence of a
+replaced by the most restrictive method among them; among spans of equally restrictive
+methods the highest-scoring one names the placeholder. Every other exact occurrence of a
 replaced value (4 characters or more) in the section is replaced too, so a name detected
 once is not sent the second time it appears undetected.
 """
@@ -39,6 +40,9 @@ class Redaction:
     text: str
     replaced: dict[str, int] = field(default_factory=dict)
     removed_values: tuple[str, ...] = ()
+    # Every replacement string written (<PERSON_1>, <PERSON>, <PERSON:3f2a9c1b>): the only
+    # placeholder-shaped text of this request that the agent itself minted.
+    replacements: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,22 @@ class _Span:
     end: int
     type: EntityType
     method: RedactionMethod
+    score: float = 0.0
+
+    def outranks(self, other: _Span) -> bool:
+        mine, theirs = self.method.restrictiveness, other.method.restrictiveness
+        return mine > theirs or (mine == theirs and self.score > other.score)
+
+
+def mask_everything(version: str = "") -> Decision:
+    """A decision that masks every entity type (``<TYPE>``): ``bastion detect``'s view."""
+    return Decision(
+        Action.REDACT,
+        ("mask-everything",),
+        (),
+        version,
+        dict.fromkeys(EntityType, RedactionMethod.MASK),
+    )
 
 
 def redact(
@@ -65,16 +85,20 @@ def redact(
     out: list[str] = []
     replaced: dict[str, int] = {}
     removed: dict[str, None] = {}
+    written: dict[str, None] = {}
     pos = 0
     for span in spans:
         value = text[span.start : span.end]
+        replacement = _replacement(span, value, pseudonyms, hash_key)
         out.append(text[pos : span.start])
-        out.append(_replacement(span, value, pseudonyms, hash_key))
+        out.append(replacement)
         replaced[span.type.value] = replaced.get(span.type.value, 0) + 1
         removed[value] = None
+        if replacement:
+            written[replacement] = None
         pos = span.end
     out.append(text[pos:])
-    return Redaction("".join(out), replaced, tuple(removed))
+    return Redaction("".join(out), replaced, tuple(removed), tuple(written))
 
 
 def _method(methods: Mapping[EntityType, RedactionMethod], t: EntityType) -> RedactionMethod:
@@ -90,11 +114,13 @@ def _merge(
             raise PolicyError(f"entity span [{e.start}, {e.end}) is outside the section text")
     merged: list[_Span] = []
     for e in sorted(entities, key=lambda e: (e.start, -e.end)):
-        span = _Span(e.start, e.end, e.type, _method(methods, e.type))
+        span = _Span(e.start, e.end, e.type, _method(methods, e.type), e.score)
         if merged and span.start < merged[-1].end:
             last = merged[-1]
-            strict = last if last.method.restrictiveness >= span.method.restrictiveness else span
-            merged[-1] = _Span(last.start, max(last.end, span.end), strict.type, strict.method)
+            strict = span if span.outranks(last) else last
+            merged[-1] = _Span(
+                last.start, max(last.end, span.end), strict.type, strict.method, strict.score
+            )
         else:
             merged.append(span)
     return merged
@@ -117,7 +143,7 @@ def _propagate(text: str, spans: list[_Span]) -> list[_Span]:
             if i == len(starts) or starts[i] >= end:  # no overlap with any span
                 starts.insert(i, start)
                 ends.insert(i, end)
-                spans.insert(i, _Span(start, end, span.type, span.method))
+                spans.insert(i, _Span(start, end, span.type, span.method, span.score))
             start = text.find(value, end)
     return spans
 

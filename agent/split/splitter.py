@@ -3,7 +3,9 @@
 A section starts at a heading line (markdown ``#``, a numbered heading such as ``2.1 Terms``,
 a short line in capitals, or a short line ending in ``:``) and runs until the next heading.
 Sections longer than ``target_chars`` are cut at the last paragraph break, else sentence end,
-else whitespace before the limit, so that a model window sees coherent text.
+else whitespace before the limit, so that a model window sees coherent text. A cut is never
+made inside a token: with no whitespace before the limit, the section runs on to the next
+whitespace (or to its end), so an identifier or a key is never split in two by the splitter.
 """
 
 from __future__ import annotations
@@ -56,8 +58,12 @@ def _heading_starts(text: str) -> list[tuple[int, str]]:
     return starts
 
 
-def _cut_point(text: str, start: int, limit: int) -> int:
-    """Where to end a chunk that starts at ``start`` and must end by ``start + limit``."""
+_WHITESPACE = re.compile(r"\s")
+
+
+def _cut_point(text: str, start: int, limit: int, end: int) -> int:
+    """Where to end a chunk that starts at ``start`` and should end by ``start + limit``
+    (never past ``end``, never inside a token)."""
     window = text[start : start + limit]
     for finder in (
         lambda w: w.rfind("\n\n"),
@@ -67,7 +73,12 @@ def _cut_point(text: str, start: int, limit: int) -> int:
         at = finder(window)
         if at > limit // 4:
             return start + at + (2 if window[at : at + 2] == "\n\n" else 0)
-    return start + limit
+    # No break after the first quarter: the nearest whitespace, before or after the limit.
+    before = max((m.start() for m in _WHITESPACE.finditer(window)), default=-1)
+    if before > 0:
+        return start + before
+    after = _WHITESPACE.search(text, start + limit, end)
+    return after.start() if after else end
 
 
 def split_document(text: str, target_chars: int = DEFAULT_TARGET_CHARS) -> list[Section]:
@@ -88,9 +99,7 @@ def split_document(text: str, target_chars: int = DEFAULT_TARGET_CHARS) -> list[
     for begin, end, heading in bounds:
         pos = begin
         while pos < end:
-            stop = (
-                end if end - pos <= target_chars else min(_cut_point(text, pos, target_chars), end)
-            )
+            stop = end if end - pos <= target_chars else _cut_point(text, pos, target_chars, end)
             sections.append(
                 Section(
                     index=len(sections), heading=heading, start=pos, end=stop, text=text[pos:stop]

@@ -2,10 +2,12 @@
 
 Within one document the same (type, value) always gets the same placeholder
 (``<PERSON_1>``), so the cloud models can still tell people apart; the mapping never
-leaves this machine. ``reidentify`` restores the placeholders in a model's answer,
-including the forms models write back (``<Person_1>``, ``PERSON_1``, ``[PERSON 1]``,
-``{EMAIL ADDRESS 2}``, ``&lt;PERSON_1&gt;``); a placeholder this document never issued is
-left as it is.
+leaves this machine. ``reidentify(text, issued=...)`` restores the placeholders in a
+model's answer, including the forms models write back (``<Person_1>``, ``PERSON_1``,
+``[PERSON 1]``, ``{EMAIL ADDRESS 2}``, ``&lt;PERSON_1&gt;``), but only those in ``issued``:
+the placeholders this request itself wrote into what it sent. Anything else
+placeholder-shaped - another request's placeholder, or one a caller typed to ask the
+vault what it stands for - is left as it is.
 
 Concurrency: ``Vault.for_document`` hands every caller in this process the same
 ``DocumentPseudonyms`` object for a (tenant, document) while it is in use, and that
@@ -20,6 +22,7 @@ import re
 import threading
 import time
 import weakref
+from collections.abc import Collection
 from pathlib import Path
 
 from agent.domain import EntityType
@@ -82,10 +85,15 @@ class DocumentPseudonyms:
                 self._unsaved.append(entry)
             return entry.placeholder
 
-    def reidentify(self, text: str) -> str:
-        """Restore every placeholder this document issued, in the forms models write."""
+    def reidentify(self, text: str, *, issued: Collection[str]) -> str:
+        """Restore the placeholders in ``issued`` (exact ``<TYPE_n>`` strings this request
+        wrote), in the forms models write; nothing else."""
         with self._lock:
-            known = dict(self._by_index)
+            known = {
+                key: entry for key, entry in self._by_index.items() if entry.placeholder in issued
+            }
+        if not known:
+            return text
         return _PLACEHOLDER.sub(lambda m: _restore(m, known), text)
 
     def save(self) -> None:

@@ -12,7 +12,7 @@ import grpc
 import pytest
 
 from agent.config import AgentConfig, load_agent_config
-from agent.service import create_server as create_agent_server
+from agent.server import create_server as create_agent_server
 from bastion.devstack import write_local_configs
 from bastion.wire.v1 import agent_pb2_grpc
 from cloud.config import load_config as load_cloud_config

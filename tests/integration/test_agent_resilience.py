@@ -78,7 +78,7 @@ def test_cloud_outage_answers_local_only_and_says_so(lonely_agent: ServerThread)
         document=agent_pb2.Document(
             tenant="acme-law", document_id="press", source_jurisdiction="EU", text=PRESS.encode()
         ),
-        task=common_pb2.Task(instruction="Summarise.", mode=common_pb2.FUSION),
+        task=common_pb2.Task(instruction="Summarise the key points.", mode=common_pb2.FUSION),
     )
     r = _call(lonely_agent, "Route", request, "acme-secret")
     assert r.status == "LOCAL_ONLY"  # type: ignore[attr-defined]

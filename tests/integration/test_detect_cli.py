@@ -41,7 +41,11 @@ def test_detect_cli_good_and_bad_lines(
     dst = tmp_path / "out.jsonl"
     _write_input(src)
     code = main(["detect", "--input", str(src), "--output", str(dst), "--backend", backend])
-    assert code == 0
+    assert code == 2  # malformed lines without --keep-going: bad input...
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1  # ...in one line naming the first one
+    assert f"{src} line 2: line is not valid JSON" in err and "8 input line(s)" in err
+    assert "this is not json" not in err  # no content echoed
     out = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
     assert len(out) == 11
     ids = [o.get("id") for o in out]
@@ -69,7 +73,22 @@ def test_detect_cli_good_and_bad_lines(
         pos = max(pos, e["end"])
     assert "".join([*rebuilt, GOOD_2[pos:]]) == out[6]["redacted_text"]
     assert out[9]["entities"] == [] and out[9]["redacted_text"] == ""
-    assert "8 input line(s) rejected" in capsys.readouterr().err
+
+    # --keep-going: the same output, exit 0, the count on stderr
+    kept = tmp_path / "kept.jsonl"
+    args = ["detect", "--input", str(src), "--output", str(kept), "--backend", backend]
+    assert main([*args, "--keep-going"]) == 0
+    assert kept.read_bytes() == dst.read_bytes()
+    assert "8 input line(s) rejected (" in capsys.readouterr().err
+
+
+def test_detect_cli_all_good_lines_exit_0_with_nothing_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": GOOD_2}) + "\n")
+    assert main(["detect", "--input", str(src), "--output", str(tmp_path / "o.jsonl")]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_detect_cli_unwritable_output_is_one_line_exit_2(
@@ -105,7 +124,7 @@ def test_detect_cli_workers_give_the_same_file(
     for workers in ("1", "2"):
         dst = tmp_path / f"out{workers}.jsonl"
         args = ["detect", "--input", str(src), "--output", str(dst), "--backend", "openvino"]
-        assert main([*args, "--workers", workers]) == 0
+        assert main([*args, "--workers", workers, "--keep-going"]) == 0
         assert "8 input line(s) rejected" in capsys.readouterr().err
         outputs.append(dst.read_bytes())
     assert outputs[0] == outputs[1]

@@ -13,7 +13,7 @@ import grpc
 import pytest
 
 from agent.config import load_agent_config
-from agent.service import create_server as create_agent_server
+from agent.server import create_server as create_agent_server
 from bastion.devstack import write_local_configs
 from bastion.wire.v1 import agent_pb2, agent_pb2_grpc, common_pb2
 from cloud.config import load_config as load_cloud_config
@@ -98,7 +98,9 @@ def _route(tenant: str) -> agent_pb2.RouteRequest:
             tenant=tenant, document_id="press", source_jurisdiction="EU", text=PRESS
         ),
         task=common_pb2.Task(
-            instruction="Summarise.", mode=common_pb2.SEQUENTIAL, max_output_tokens=24
+            instruction="Summarise the key points.",
+            mode=common_pb2.SEQUENTIAL,
+            max_output_tokens=24,
         ),
     )
 

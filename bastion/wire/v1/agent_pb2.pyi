@@ -116,7 +116,7 @@ class RouteChunk(_message.Message):
     def __init__(self, header: _Optional[_Union[Document, _Mapping]] = ..., task: _Optional[_Union[_common_pb2.Task, _Mapping]] = ..., text: _Optional[bytes] = ..., sections: _Optional[_Iterable[_Union[SectionInput, _Mapping]]] = ...) -> None: ...
 
 class SectionOutcome(_message.Message):
-    __slots__ = ("index", "heading", "start", "end", "category", "entity_counts", "action", "rule_ids", "status", "reason", "destination", "redacted_types", "bytes_sent", "audit_entry_ids")
+    __slots__ = ("index", "heading", "start", "end", "category", "entity_counts", "action", "rule_ids", "status", "reason", "destination", "redacted_types", "bytes_sent", "audit_entry_ids", "destinations", "review_id")
     class EntityCountsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -138,6 +138,8 @@ class SectionOutcome(_message.Message):
     REDACTED_TYPES_FIELD_NUMBER: _ClassVar[int]
     BYTES_SENT_FIELD_NUMBER: _ClassVar[int]
     AUDIT_ENTRY_IDS_FIELD_NUMBER: _ClassVar[int]
+    DESTINATIONS_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_ID_FIELD_NUMBER: _ClassVar[int]
     index: int
     heading: str
     start: int
@@ -152,10 +154,12 @@ class SectionOutcome(_message.Message):
     redacted_types: _containers.RepeatedScalarFieldContainer[str]
     bytes_sent: int
     audit_entry_ids: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, index: _Optional[int] = ..., heading: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., category: _Optional[str] = ..., entity_counts: _Optional[_Mapping[str, int]] = ..., action: _Optional[str] = ..., rule_ids: _Optional[_Iterable[str]] = ..., status: _Optional[str] = ..., reason: _Optional[str] = ..., destination: _Optional[_Union[_common_pb2.Destination, _Mapping]] = ..., redacted_types: _Optional[_Iterable[str]] = ..., bytes_sent: _Optional[int] = ..., audit_entry_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+    destinations: _containers.RepeatedCompositeFieldContainer[_common_pb2.Destination]
+    review_id: str
+    def __init__(self, index: _Optional[int] = ..., heading: _Optional[str] = ..., start: _Optional[int] = ..., end: _Optional[int] = ..., category: _Optional[str] = ..., entity_counts: _Optional[_Mapping[str, int]] = ..., action: _Optional[str] = ..., rule_ids: _Optional[_Iterable[str]] = ..., status: _Optional[str] = ..., reason: _Optional[str] = ..., destination: _Optional[_Union[_common_pb2.Destination, _Mapping]] = ..., redacted_types: _Optional[_Iterable[str]] = ..., bytes_sent: _Optional[int] = ..., audit_entry_ids: _Optional[_Iterable[int]] = ..., destinations: _Optional[_Iterable[_Union[_common_pb2.Destination, _Mapping]]] = ..., review_id: _Optional[str] = ...) -> None: ...
 
 class RouteResponse(_message.Message):
-    __slots__ = ("request_id", "document_id", "policy_version", "status", "answer", "sections", "model_outputs", "agreement", "strategy", "needs_review", "injection_findings", "audit_entry_ids")
+    __slots__ = ("request_id", "document_id", "policy_version", "status", "answer", "sections", "model_outputs", "agreement", "strategy", "needs_review", "injection_findings", "audit_entry_ids", "instruction")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_ID_FIELD_NUMBER: _ClassVar[int]
     POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -168,6 +172,7 @@ class RouteResponse(_message.Message):
     NEEDS_REVIEW_FIELD_NUMBER: _ClassVar[int]
     INJECTION_FINDINGS_FIELD_NUMBER: _ClassVar[int]
     AUDIT_ENTRY_IDS_FIELD_NUMBER: _ClassVar[int]
+    INSTRUCTION_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     document_id: str
     policy_version: str
@@ -180,4 +185,5 @@ class RouteResponse(_message.Message):
     needs_review: bool
     injection_findings: _containers.RepeatedScalarFieldContainer[str]
     audit_entry_ids: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, request_id: _Optional[str] = ..., document_id: _Optional[str] = ..., policy_version: _Optional[str] = ..., status: _Optional[str] = ..., answer: _Optional[str] = ..., sections: _Optional[_Iterable[_Union[SectionOutcome, _Mapping]]] = ..., model_outputs: _Optional[_Iterable[_Union[_common_pb2.ModelOutput, _Mapping]]] = ..., agreement: _Optional[float] = ..., strategy: _Optional[_Union[_common_pb2.Resolution, str]] = ..., needs_review: _Optional[bool] = ..., injection_findings: _Optional[_Iterable[str]] = ..., audit_entry_ids: _Optional[_Iterable[int]] = ...) -> None: ...
+    instruction: SectionOutcome
+    def __init__(self, request_id: _Optional[str] = ..., document_id: _Optional[str] = ..., policy_version: _Optional[str] = ..., status: _Optional[str] = ..., answer: _Optional[str] = ..., sections: _Optional[_Iterable[_Union[SectionOutcome, _Mapping]]] = ..., model_outputs: _Optional[_Iterable[_Union[_common_pb2.ModelOutput, _Mapping]]] = ..., agreement: _Optional[float] = ..., strategy: _Optional[_Union[_common_pb2.Resolution, str]] = ..., needs_review: _Optional[bool] = ..., injection_findings: _Optional[_Iterable[str]] = ..., audit_entry_ids: _Optional[_Iterable[int]] = ..., instruction: _Optional[_Union[SectionOutcome, _Mapping]] = ...) -> None: ...

@@ -24,21 +24,21 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x62\x61stion/wire/v1/common.proto\x12\nbastion.v1\"\x8f\x01\n\x04Task\x12\x13\n\x0binstruction\x18\x01 \x01(\t\x12+\n\x04mode\x18\x02 \x01(\x0e\x32\x1d.bastion.v1.OrchestrationMode\x12*\n\nresolution\x18\x03 \x01(\x0e\x32\x16.bastion.v1.Resolution\x12\x19\n\x11max_output_tokens\x18\x04 \x01(\r\"S\n\x0b\x44\x65stination\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12\x14\n\x0cjurisdiction\x18\x04 \x01(\t\"\xd6\x01\n\x0bModelOutput\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x0e\n\x06output\x18\x04 \x01(\t\x12\x12\n\nconfidence\x18\x05 \x01(\x02\x12\x15\n\rprompt_tokens\x18\x06 \x01(\r\x12\x19\n\x11\x63ompletion_tokens\x18\x07 \x01(\r\x12\x12\n\nlatency_ms\x18\x08 \x01(\x02\x12\x10\n\x08\x63ost_usd\x18\t \x01(\x02\x12\r\n\x05\x65rror\x18\n \x01(\t\x12\r\n\x05round\x18\x0b \x01(\r*{\n\x11OrchestrationMode\x12\"\n\x1eORCHESTRATION_MODE_UNSPECIFIED\x10\x00\x12\x0e\n\nSEQUENTIAL\x10\x01\x12\n\n\x06\x46USION\x10\x02\x12\n\n\x06\x44\x45\x42\x41TE\x10\x03\x12\x0c\n\x08RED_TEAM\x10\x04\x12\x0c\n\x08RESEARCH\x10\x05*}\n\nResolution\x12\x1a\n\x16RESOLUTION_UNSPECIFIED\x10\x00\x12\x11\n\rMAJORITY_VOTE\x10\x01\x12\x17\n\x13\x43ONFIDENCE_WEIGHTED\x10\x02\x12\x10\n\x0cHIERARCHICAL\x10\x03\x12\x15\n\x11HUMAN_ARBITRATION\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x62\x61stion/wire/v1/common.proto\x12\nbastion.v1\"\x8f\x01\n\x04Task\x12\x13\n\x0binstruction\x18\x01 \x01(\t\x12+\n\x04mode\x18\x02 \x01(\x0e\x32\x1d.bastion.v1.OrchestrationMode\x12*\n\nresolution\x18\x03 \x01(\x0e\x32\x16.bastion.v1.Resolution\x12\x19\n\x11max_output_tokens\x18\x04 \x01(\r\"S\n\x0b\x44\x65stination\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12\x14\n\x0cjurisdiction\x18\x04 \x01(\t\"\xeb\x01\n\x0bModelOutput\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\x12\x0e\n\x06output\x18\x04 \x01(\t\x12\x12\n\nconfidence\x18\x05 \x01(\x02\x12\x15\n\rprompt_tokens\x18\x06 \x01(\r\x12\x19\n\x11\x63ompletion_tokens\x18\x07 \x01(\r\x12\x12\n\nlatency_ms\x18\x08 \x01(\x02\x12\x10\n\x08\x63ost_usd\x18\t \x01(\x02\x12\r\n\x05\x65rror\x18\n \x01(\t\x12\r\n\x05round\x18\x0b \x01(\r\x12\x13\n\x0b\x64\x65stination\x18\x0c \x01(\t*{\n\x11OrchestrationMode\x12\"\n\x1eORCHESTRATION_MODE_UNSPECIFIED\x10\x00\x12\x0e\n\nSEQUENTIAL\x10\x01\x12\n\n\x06\x46USION\x10\x02\x12\n\n\x06\x44\x45\x42\x41TE\x10\x03\x12\x0c\n\x08RED_TEAM\x10\x04\x12\x0c\n\x08RESEARCH\x10\x05*}\n\nResolution\x12\x1a\n\x16RESOLUTION_UNSPECIFIED\x10\x00\x12\x11\n\rMAJORITY_VOTE\x10\x01\x12\x17\n\x13\x43ONFIDENCE_WEIGHTED\x10\x02\x12\x10\n\x0cHIERARCHICAL\x10\x03\x12\x15\n\x11HUMAN_ARBITRATION\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bastion.wire.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ORCHESTRATIONMODE']._serialized_start=492
-  _globals['_ORCHESTRATIONMODE']._serialized_end=615
-  _globals['_RESOLUTION']._serialized_start=617
-  _globals['_RESOLUTION']._serialized_end=742
+  _globals['_ORCHESTRATIONMODE']._serialized_start=513
+  _globals['_ORCHESTRATIONMODE']._serialized_end=636
+  _globals['_RESOLUTION']._serialized_start=638
+  _globals['_RESOLUTION']._serialized_end=763
   _globals['_TASK']._serialized_start=45
   _globals['_TASK']._serialized_end=188
   _globals['_DESTINATION']._serialized_start=190
   _globals['_DESTINATION']._serialized_end=273
   _globals['_MODELOUTPUT']._serialized_start=276
-  _globals['_MODELOUTPUT']._serialized_end=490
+  _globals['_MODELOUTPUT']._serialized_end=511
 # @@protoc_insertion_point(module_scope)

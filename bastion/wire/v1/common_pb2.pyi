@@ -58,7 +58,7 @@ class Destination(_message.Message):
     def __init__(self, name: _Optional[str] = ..., provider: _Optional[str] = ..., region: _Optional[str] = ..., jurisdiction: _Optional[str] = ...) -> None: ...
 
 class ModelOutput(_message.Message):
-    __slots__ = ("provider", "model", "role", "output", "confidence", "prompt_tokens", "completion_tokens", "latency_ms", "cost_usd", "error", "round")
+    __slots__ = ("provider", "model", "role", "output", "confidence", "prompt_tokens", "completion_tokens", "latency_ms", "cost_usd", "error", "round", "destination")
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +70,7 @@ class ModelOutput(_message.Message):
     COST_USD_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     ROUND_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_FIELD_NUMBER: _ClassVar[int]
     provider: str
     model: str
     role: str
@@ -81,4 +82,5 @@ class ModelOutput(_message.Message):
     cost_usd: float
     error: str
     round: int
-    def __init__(self, provider: _Optional[str] = ..., model: _Optional[str] = ..., role: _Optional[str] = ..., output: _Optional[str] = ..., confidence: _Optional[float] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., latency_ms: _Optional[float] = ..., cost_usd: _Optional[float] = ..., error: _Optional[str] = ..., round: _Optional[int] = ...) -> None: ...
+    destination: str
+    def __init__(self, provider: _Optional[str] = ..., model: _Optional[str] = ..., role: _Optional[str] = ..., output: _Optional[str] = ..., confidence: _Optional[float] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., latency_ms: _Optional[float] = ..., cost_usd: _Optional[float] = ..., error: _Optional[str] = ..., round: _Optional[int] = ..., destination: _Optional[str] = ...) -> None: ...

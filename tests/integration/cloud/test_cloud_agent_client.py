@@ -24,7 +24,8 @@ async def test_agent_client_gets_an_answer_and_a_clear_refusal(
     try:
         payload = request().SerializeToString()
         response = await client.orchestrate(payload, deadline_s=10, request_id="req-1")
-        assert response.answer == "yes" and response.request_id == "req-1"
+        assert response.answer == "yes"
+        assert [c.destination for c in response.calls] == ["eu-vendor", "eu-vendor"]
         refused = request(allowed=[]).SerializeToString()
         with pytest.raises(UpstreamError, match="FAILED_PRECONDITION: the request allows no"):
             await client.orchestrate(refused, deadline_s=10, request_id="req-2")

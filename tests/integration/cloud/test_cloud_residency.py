@@ -11,6 +11,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from bastion.logs import BastionJsonFormatter
 from bastion.wire.v1 import common_pb2
 from tests.fakes.cloud_setup import EU, US, destination, provider, request, write_config
 from tests.fakes.openai_server import FakeVendor, Reply
@@ -205,8 +206,10 @@ async def test_logs_and_errors_never_carry_section_text_or_outputs(
     # the caller gets the outputs (in completion order, so pick provider a's)...
     assert secret in next(o.output for o in resp.outputs if o.provider == "a")
     assert secret not in (err.details() or "")
-    assert all(secret not in r.getMessage() for r in caplog.records)  # ...the logs never do
-    assert any("orchestrate request_id=req-1" in r.getMessage() for r in caplog.records)
+    lines = [BastionJsonFormatter().format(r) for r in caplog.records]  # as written to stderr
+    assert all(secret not in line for line in lines)  # ...the logs never do
+    started = [r for r in caplog.records if r.getMessage() == "orchestrate_started"]
+    assert [getattr(r, "request_id", None) for r in started][:1] == ["req-1"]
 
 
 async def test_caller_deadline_stops_the_work_and_later_steps_are_never_sent(

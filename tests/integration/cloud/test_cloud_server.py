@@ -211,7 +211,7 @@ async def test_requests_beyond_the_in_flight_limit_are_pushed_back(
         )
     errors = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
     assert len(errors) == 1 and errors[0].code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert "limit of 1 requests" in (errors[0].details() or "")
+    assert "in-flight limit (1)" in (errors[0].details() or "")
 
 
 @pytest.mark.parametrize(("allowed", "ok"), [(["bastion-client"], True), (["other-agent"], False)])

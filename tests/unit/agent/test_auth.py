@@ -45,3 +45,31 @@ def test_optional_auth_records_the_peer_and_allows_any_tenant() -> None:
     ident = Authenticator({}, required=False).identify([], [], "ipv4:127.0.0.1:5")
     assert ident.tenant is None and ident.caller == "peer:ipv4:127.0.0.1:5"
     ident.check_tenant("anyone")
+
+
+def test_a_reviewer_token_holds_only_the_reviewer_role() -> None:
+    tenants = {
+        "acme-law": TenantAuth(
+            token_sha256=(hash_token("acme-token"),),
+            reviewer_token_sha256=(hash_token("acme-reviewer"),),
+        )
+    }
+    auth = Authenticator(tenants, required=True)
+    reviewer = auth.identify([("authorization", "Bearer acme-reviewer")], [], "peer")
+    assert reviewer.caller.startswith("reviewer-token:acme-law:")
+    reviewer.check_tenant("acme-law", "reviewer")
+    with pytest.raises(PermissionDenied, match="client role"):
+        reviewer.check_tenant("acme-law")  # a reviewer cannot Route documents
+    client = auth.identify([("authorization", "Bearer acme-token")], [], "peer")
+    with pytest.raises(PermissionDenied, match="reviewer role"):
+        client.check_tenant("acme-law", "reviewer")
+
+
+def test_one_credential_cannot_hold_two_roles() -> None:
+    from bastion.errors import ConfigError
+
+    digest = hash_token("shared-token")
+    with pytest.raises(ConfigError):
+        Authenticator(
+            {"t": TenantAuth(token_sha256=(digest,), reviewer_token_sha256=(digest,))}, True
+        )

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from agent.audit import AuditConfig, AuditLog
-from agent.audit.verify import verify_log
 from bastion.crypto import SigningKey
+from compliance.verify import verify_log
 
 CHILD = Path(__file__).with_name("durability_child.py")
 ROOT = Path(__file__).resolve().parents[3]

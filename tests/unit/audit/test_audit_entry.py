@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from agent.audit import AuditConfig, AuditEntry, AuditLog, InvalidAuditEntry
-from agent.audit.export import export_log
 from agent.domain import Category, Entity, EntityType, SectionAnalysis
 from agent.split import split_document
+from compliance.export import export_log
 from tests.unit.audit.helpers import DEST_EU, T0, FakeClock, make_entry, sha
 
 

@@ -12,11 +12,11 @@ import pytest
 
 from agent.audit import AuditConfig, AuditEntry, AuditLog
 from agent.audit.log import rotate_key_file
-from agent.audit.merkle import MerkleTree, hash_leaf
-from agent.audit.verify import verify_log
 from agent.audit.witness import read_witness
 from bastion.crypto import SigningKey
 from bastion.errors import AuditError
+from bastion.tlog.merkle import MerkleTree, hash_leaf
+from compliance.verify import verify_log
 from tests.unit.audit.helpers import FakeClock, entries
 
 OpenLog = Callable[..., AuditLog]
@@ -40,7 +40,7 @@ def test_schema_migrations_are_recorded_in_the_database(
     open_log().append_sync(entries(1))
     conn = sqlite3.connect(config.db_path, isolation_level=None)
     versions = [r[0] for r in conn.execute("SELECT version FROM migrations ORDER BY version")]
-    assert versions == [1, 2]
+    assert versions == [1, 2, 3]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("DELETE FROM entries")
@@ -330,3 +330,22 @@ def test_verify_and_a_second_opener_see_consistent_snapshots_while_appending(
         log.close()
     assert errors == []
     assert verify_log(config.db_path, witness_files=[config.witness_path]).uncovered == 0
+
+
+def test_every_head_is_published_as_a_signed_c2sp_checkpoint(
+    open_log: OpenLog, config: AuditConfig
+) -> None:
+    from bastion.tlog.note import NoteVerifier, origin_for, verify_checkpoint
+
+    log = open_log()
+    log.append_sync(entries(10))  # sign_every_n = 10: one head
+    path = config.witness_path.with_name("checkpoint")
+    verifier = NoteVerifier(origin_for(log.log_id), log.public_key)
+    first = verify_checkpoint(path.read_text(), verifier)
+    assert (first.size, first.root) == (10, log.root())
+    log.append_sync(entries(3, start=10))
+    log.sign_head()
+    second = verify_checkpoint(path.read_text(), verifier)
+    assert (second.size, second.root) == (13, log.root())
+    assert log.latest_checkpoint() == path.read_text()
+    assert not path.with_name("checkpoint.tmp").exists()

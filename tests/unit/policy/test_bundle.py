@@ -201,10 +201,13 @@ def test_cli_keygen_sign_verify_bundle(tmp_path: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr().out.strip()
     assert out.startswith(f"bundle OK: {policy_version(DEFAULT)} signed at ")
     wrong = SigningKey.generate().verify_key.to_hex()
-    assert main(["policy", "verify-bundle", "--public-key", wrong, str(bundle)]) == 2
+    assert main(["policy", "verify-bundle", "--public-key", wrong, str(bundle)]) == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith("bastion: error: ") and "not a trusted policy key" in err
+    assert err.startswith("bastion: check failed: ") and "not a trusted policy key" in err
     assert len(err.splitlines()) == 1
+    absent = str(tmp_path / "absent.bundle")
+    assert main(["policy", "verify-bundle", "--public-key", pub, absent]) == 2
+    assert "not found" in capsys.readouterr().err
 
 
 def test_bundle_subcommands_are_documented() -> None:
@@ -229,3 +232,26 @@ async def test_watch_polls_the_file_and_swaps_in_a_good_update(
     finally:
         task.cancel()
     assert reloader.engine.version == policy_version(GDPR)
+
+
+def test_reload_outcomes_are_counted_for_the_alert(tmp_path: Path, key: SigningKey) -> None:
+    from agent.metrics import AgentMetrics
+
+    metrics = AgentMetrics()
+
+    def count(outcome: str) -> float | None:
+        return metrics.registry.get_sample_value(
+            "bastion_agent_policy_reloads_total", {"outcome": outcome}
+        )
+
+    path = _bundle(tmp_path, key, DEFAULT, T0)
+    reloader = PolicyReloader(path, [key.verify_key], metrics=metrics)
+    assert (count("applied"), count("refused")) == (0.0, 0.0)  # the first load is not a reload
+    write_bundle(path, sign_bundle(GDPR, key, T0 + 60))
+    assert reloader.reload().changed
+    write_bundle(path, sign_bundle(DEFAULT, key, T0))  # a rollback
+    assert reloader.reload().refused
+    write_bundle(path, b"{}")  # unsigned
+    assert reloader.reload().refused
+    assert reloader.poll() is None  # unchanged since: the watcher does not count it again
+    assert (count("applied"), count("refused")) == (1.0, 2.0)

@@ -12,7 +12,7 @@ import pytest
 from agent.config import load_agent_config
 from agent.policy.bundle import sign_bundle, write_bundle
 from agent.policy.loader import policy_version
-from agent.service import create_server
+from agent.server import create_server
 from bastion.crypto import SigningKey
 from bastion.errors import ConfigError, PolicyError
 
@@ -97,3 +97,26 @@ async def test_live_agent_keeps_the_last_good_policy_and_takes_a_good_update(
         assert server.pipeline.policy.version == policy_version(GDPR)
     finally:
         await server.stop(1)
+
+
+async def test_rollback_is_refused_after_a_restart_too(tmp_path: Path, signer: SigningKey) -> None:
+    """An older, validly signed bundle put back while the agent was down must not load."""
+    cfg = load_agent_config(_config(tmp_path, signer))
+    bundle = tmp_path / "policy.bundle"
+    write_bundle(bundle, sign_bundle(GDPR, signer, T0 + 100))
+    server, _ = await create_server(cfg)
+    await server.stop(1)
+    state = tmp_path / "policy-bundle.state"
+    assert json.loads(state.read_text())["policy_version"] == policy_version(GDPR)
+
+    write_bundle(bundle, sign_bundle(DEFAULT, signer, T0))  # older, validly signed
+    with pytest.raises(PolicyError, match="older than one this agent already enforced"):
+        await create_server(cfg)
+
+    write_bundle(bundle, sign_bundle(DEFAULT, signer, T0 + 200))  # a newer one is fine
+    server, _ = await create_server(cfg)
+    try:
+        assert server.pipeline.policy.version == policy_version(DEFAULT)
+    finally:
+        await server.stop(1)
+    assert json.loads(state.read_text())["signed_at_epoch"] == T0 + 200

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from agent.domain import Category, Entity, EntityType, SectionAnalysis
 from agent.policy import PolicyEngine
-from agent.policy.explain import explain_document, render_text, to_json
-from agent.split import split_document
+from agent.policy.explain import explain_prepared, render_text, to_json
 from bastion.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -88,6 +88,8 @@ def test_policy_check_ok_and_errors(tmp_path: Path, capsys: pytest.CaptureFixtur
 class KeywordDetector:
     """A stand-in for the neighbouring detection stage (explain is tested, not detection)."""
 
+    model_versions: ClassVar[list[str]] = ["keywords@1"]
+
     def analyze(self, texts: Sequence[str]) -> list[SectionAnalysis]:
         out = []
         for text in texts:
@@ -106,22 +108,39 @@ DOCUMENT = (
 )
 
 
-def test_explain_document_names_matching_rules_and_reasons() -> None:
+async def test_explain_names_matching_rules_reasons_and_what_would_leave(tmp_path: Path) -> None:
+    from agent.domain import DocumentRequest, Task
+    from agent.pipeline import Pipeline
+    from agent.vault import Vault
+    from agent.wiring import default_egress_checker
+
     engine = PolicyEngine.load(POLICIES / "default.yaml")
-    explanations = explain_document(
-        engine, DOCUMENT, "acme-law", "EU", KeywordDetector(), split_document
+    pipeline = Pipeline(
+        engine=KeywordDetector(),
+        policy=engine,
+        vault=Vault.open(tmp_path, b"k" * 32),
+        egress=default_egress_checker(),
+        audit=None,
+        cloud=None,
+        hash_key=b"h" * 32,
     )
-    assert len(explanations) >= 2
+    request = DocumentRequest("acme-law", "doc", "EU", DOCUMENT)
+    prepared = await pipeline.prepare(request, Task("Summarise.", "FUSION"), as_if_cloud=True)
+    explanations = explain_prepared(prepared)
+    assert [e.unit.kind.value for e in explanations] == ["section", "section", "instruction"]
     decisions = [e.evaluation.decision.action.value for e in explanations]
-    assert "redact" in decisions and "local_only" in decisions
+    assert decisions == ["redact", "local_only", "redact"]
+    assert [e.status.value for e in explanations] == ["SENT", "WITHHELD_POLICY", "SENT"]
     text = render_text(engine, explanations, show_headings=False)
     assert "+ public-internal-pseudonymised (redact)" in text
     assert "- privileged-stays-local (local_only): NO: category 'public' not in" in text
     assert "+ privileged-stays-local (local_only)" in text
+    assert "status: SENT (would leave)" in text and "\ninstruction " in text
     assert "Jane" not in text and "advice on the claim" not in text
     data = to_json(explanations)
     json.dumps(data)
-    assert {r["id"] for r in data[0]["rules"]} == {r.id for r in engine.policy.rules}
+    assert data["instruction"]["status"] == "SENT"
+    assert {r["id"] for r in data["sections"][0]["rules"]} == {r.id for r in engine.policy.rules}
 
 
 def test_explain_cli_with_the_real_local_models(
@@ -137,6 +156,7 @@ def test_explain_cli_with_the_real_local_models(
     assert code == 0, captured.err
     data = json.loads(captured.out)
     assert data["tenant"] == "acme-law" and data["sections"]
+    assert data["instruction"]["unit"] == "instruction"
     for section in data["sections"]:
         assert section["decision"]["rule_ids"]
         assert "Jane" not in json.dumps(section)
@@ -184,7 +204,7 @@ def test_public_api_is_pinned() -> None:
         "key_id",
         "rotate_key",
     }
-    assert set(agent.redact.__all__) == {"Redaction", "redact"}
+    assert set(agent.redact.__all__) == {"Redaction", "mask_everything", "redact"}
     assert {"EgressChecker", "EgressViolation"} <= set(agent.egress.__all__)
 
 
@@ -194,12 +214,14 @@ def test_policy_check_several_files_reports_each(
     bad = tmp_path / "bad.yaml"
     bad.write_text("schema_version: 2\nname: x\n")
     good = POLICIES / "pci.yaml"
-    assert main(["policy", "check", str(good), str(bad), str(tmp_path / "absent.yaml")]) == 1
-    out = capsys.readouterr().out
+    assert main(["policy", "check", str(good), str(bad)]) == 1
+    capsys.readouterr()
+    assert main(["policy", "check", str(good), str(bad), str(tmp_path / "absent.yaml")]) == 2
+    out, err = capsys.readouterr()
     assert f"{good}: ok" in out
     assert f"{bad}:1:17: schema_version:" in out
     assert f"{bad}:1:1: 'destinations' is a required property" in out
-    assert "absent.yaml: cannot read (FileNotFoundError)" in out
+    assert "absent.yaml: cannot read (FileNotFoundError)" in err
 
 
 def test_policy_test_accepts_a_single_file(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 import agent.recognize
 from agent.domain import Entity, EntityType
-from agent.recognize import PatternEngine
+from agent.recognize import NormalizedText, PatternEngine, normalize
+from agent.recognize.engine import _JOIN_WINDOW, _windows
+from agent.recognize.normalize import join_lines
 from agent.recognize.registry import BUILTIN
 from agent.recognize.scan import AnchorIndex, AnchorSet, ScanText
 from bastion.errors import ConfigError
@@ -465,3 +467,50 @@ def test_the_shared_anchor_pass_changes_no_result(
     assert sum(map(len, shared)) > 300
     monkeypatch.setattr(AnchorSet, "search", lambda self, scan: None)
     assert [engine.analyze(t) for t in texts] == shared
+
+
+# -- linear time around joined line breaks (issue 17) -----------------------------------
+def _windows_reference(view: NormalizedText) -> list[tuple[int, int]]:
+    """The former character-by-character walk: quadratic on a joined digit column."""
+    text = view.text
+    spans: list[tuple[int, int]] = []
+    for j in view.joins:
+        lo, hi = max(0, j - _JOIN_WINDOW), min(len(text), j + _JOIN_WINDOW)
+        while lo > 0 and not text[lo - 1].isspace():
+            lo -= 1
+        while hi < len(text) and not text[hi].isspace():
+            hi += 1
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], hi))
+        else:
+            spans.append((lo, hi))
+    return spans
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="12ab \n\t-.@\u2003\u00a0", max_size=600))
+def test_join_windows_equal_the_character_walk(text: str) -> None:
+    joined = join_lines(normalize(text))
+    if joined is not None:
+        assert _windows(joined) == _windows_reference(joined)
+
+
+def test_join_windows_equal_the_character_walk_on_generated_sections() -> None:
+    from models.datagen import generate
+
+    compared = 0
+    for sample in generate(split="test", n=300, seed=11):
+        joined = join_lines(normalize(sample.text))
+        if joined is not None:
+            assert _windows(joined) == _windows_reference(joined)
+            compared += 1
+    assert compared > 20
+
+
+def test_a_column_of_numbers_is_not_quadratic(engine: PatternEngine) -> None:
+    """A 100 KB column of numbers took over 20 s when each joined line break walked to the
+    ends of the one token the joins make; now about a tenth of a second."""
+    column = "\n".join(str(10_000_000 + i * 7919) for i in range(11_000))
+    started = time.process_time()
+    engine.analyze(column)
+    assert time.process_time() - started < 5.0

@@ -34,5 +34,5 @@ def test_a_policy_only_run_with_nothing_sent_still_fails() -> None:
 
 
 def test_any_failed_cloud_call_fails_the_run() -> None:
-    problem = _demo().stack_problem(Counter({"SENT": 5, "WITHHELD_CLOUD_REFUSED": 1}))
-    assert problem == "1 sections were withheld because the cloud call failed"
+    problem = _demo().stack_problem(Counter({"SENT": 5, "SENT_NO_ANSWER": 1}))
+    assert problem == "1 sections got no answer because the cloud call failed"

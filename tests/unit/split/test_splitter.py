@@ -39,18 +39,28 @@ def test_empty_text_has_no_section() -> None:
     assert split_document("") == []
 
 
-def test_text_without_spaces_is_hard_cut() -> None:
-    sections = split_document("x" * 1000, target_chars=100)
-    assert [len(s.text) for s in sections] == [100] * 10
+def test_a_token_longer_than_the_target_is_never_cut() -> None:
+    token = "4111111111111111" * 40  # 640 characters, no whitespace
+    sections = split_document(f"Refund {token} today and more words follow.", target_chars=100)
+    assert any(token in s.text for s in sections)
+    assert [len(s.text) for s in split_document("x" * 1000, target_chars=100)] == [1000]
+
+
+def _tokens(text: str) -> set[str]:
+    return set(text.split())
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=3000), st.integers(16, 600))
-def test_sections_partition_the_document(text: str, target: int) -> None:
+def test_sections_partition_the_document_and_never_cut_a_token(text: str, target: int) -> None:
     sections = split_document(text, target_chars=target)
     assert "".join(s.text for s in sections) == text
     assert [s.index for s in sections] == list(range(len(sections)))
-    assert all(s.end - s.start <= target for s in sections)
     assert all(s.start < s.end for s in sections)
+    whole = _tokens(text)
+    for s in sections:  # every token a section holds is a whole token of the text
+        assert _tokens(s.text) <= whole
+        if s.end - s.start > target:  # only a token longer than the target stretches one
+            assert not any(c.isspace() for c in s.text[target // 4 : target])
 
 
 def test_labelled_headings_such_as_agenda_items_start_sections() -> None:

@@ -18,6 +18,9 @@ from agent.vault import Vault, key_id, rotate_key
 from agent.vault.vault import _PLACEHOLDER
 from bastion.crypto import IntegrityError
 
+# Every placeholder these tests could issue: re-identification restores only issued ones.
+ISSUED = frozenset(f"<{t.value}_{n}>" for t in EntityType for n in range(1, 40))
+
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))
 P, EMAIL = EntityType.PERSON, EntityType.EMAIL_ADDRESS
@@ -60,7 +63,7 @@ def test_same_value_same_placeholder_and_types_numbered_separately(tmp_path: Pat
 def test_reidentify_restores_forms_models_write(tmp_path: Path, answer: str) -> None:
     p = Vault.open(tmp_path, KEY).for_document("acme", "doc-1")
     p.placeholder(P, "Jane Doe")
-    assert p.reidentify(f"Dear {answer}, thanks.") == "Dear Jane Doe, thanks."
+    assert p.reidentify(f"Dear {answer}, thanks.", issued=ISSUED) == "Dear Jane Doe, thanks."
 
 
 def test_reidentify_multiword_types_and_leaves_unknown_alone(tmp_path: Path) -> None:
@@ -68,13 +71,13 @@ def test_reidentify_multiword_types_and_leaves_unknown_alone(tmp_path: Path) -> 
     p.placeholder(EMAIL, "jane@example.com")
     p.placeholder(P, "Jane Doe")
     text = "Write to [EMAIL ADDRESS 1] or <EmailAddress_1>; <PERSON_2> and <PERSON> stay."
-    assert p.reidentify(text) == (
+    assert p.reidentify(text, issued=ISSUED) == (
         "Write to jane@example.com or jane@example.com; <PERSON_2> and <PERSON> stay."
     )
     # Unpaired brackets belong to the prose; lower-case prose is not a placeholder.
-    assert p.reidentify("(PERSON_1) said") == "(Jane Doe) said"
-    assert p.reidentify("each person 1 by 1") == "each person 1 by 1"
-    assert p.reidentify("<PERSON_10> PERSON_1a <PERSON:1abcdef0>") == (
+    assert p.reidentify("(PERSON_1) said", issued=ISSUED) == "(Jane Doe) said"
+    assert p.reidentify("each person 1 by 1", issued=ISSUED) == "each person 1 by 1"
+    assert p.reidentify("<PERSON_10> PERSON_1a <PERSON:1abcdef0>", issued=ISSUED) == (
         "<PERSON_10> PERSON_1a <PERSON:1abcdef0>"
     )
 
@@ -115,7 +118,7 @@ def test_reidentify_of_pseudonymised_text_is_the_original(
     # A document that already contains placeholder-like text ("Person 1") cannot be told
     # apart from our placeholders: a documented limitation, excluded here.
     assume(not _PLACEHOLDER.search(original))
-    assert p.reidentify(pseudonymised) == original
+    assert p.reidentify(pseudonymised, issued=ISSUED) == original
 
 
 def test_saved_entries_restore_in_a_new_process(tmp_path: Path) -> None:
@@ -124,7 +127,7 @@ def test_saved_entries_restore_in_a_new_process(tmp_path: Path) -> None:
     p.save()
     del p
     q = Vault.open(tmp_path, KEY).for_document("acme", "doc-1")
-    assert q.reidentify("<PERSON_1>") == "Jane Doe"
+    assert q.reidentify("<PERSON_1>", issued=ISSUED) == "Jane Doe"
     assert q.placeholder(P, "Jane Doe") == "<PERSON_1>"
     assert q.placeholder(P, "New Person") == "<PERSON_2>"
 
@@ -145,7 +148,7 @@ def test_another_tenant_never_reads_the_entries(tmp_path: Path) -> None:
     p.placeholder(P, "Jane Doe")
     p.save()
     other = vault.for_document("globex", "doc-1")
-    assert other.reidentify("<PERSON_1>") == "<PERSON_1>"
+    assert other.reidentify("<PERSON_1>", issued=ISSUED) == "<PERSON_1>"
     assert len(other) == 0
 
 
@@ -214,7 +217,10 @@ def test_rotation_reseals_under_the_new_key(tmp_path: Path) -> None:
     assert rotate_key(tmp_path, KEY, OTHER_KEY) == 2
     assert rotate_key(tmp_path, KEY, OTHER_KEY) == 0  # idempotent
     rotated = Vault.open(tmp_path, OTHER_KEY)
-    assert rotated.for_document("acme", "doc-1").reidentify("<PERSON_1>") == "Person of acme"
+    assert (
+        rotated.for_document("acme", "doc-1").reidentify("<PERSON_1>", issued=ISSUED)
+        == "Person of acme"
+    )
     with pytest.raises(IntegrityError):
         Vault.open(tmp_path, KEY).for_document("acme", "doc-1")
 
@@ -228,7 +234,9 @@ def test_entries_expire_after_ttl(tmp_path: Path) -> None:
     del p
     clock.now += 61
     fresh = Vault.open(tmp_path, KEY, clock=clock, ttl_s=60)
-    assert fresh.for_document("acme", "doc-1").reidentify("<PERSON_1>") == "<PERSON_1>"
+    assert (
+        fresh.for_document("acme", "doc-1").reidentify("<PERSON_1>", issued=ISSUED) == "<PERSON_1>"
+    )
     assert fresh.purge_expired() == 1
 
 
@@ -244,7 +252,7 @@ def test_an_expired_placeholder_can_be_issued_again(tmp_path: Path) -> None:
     q.save()  # the expired row goes, no conflict
     del q
     r = Vault.open(tmp_path, KEY, clock=clock, ttl_s=60).for_document("acme", "doc-1")
-    assert r.reidentify("<PERSON_1>") == "John Roe"
+    assert r.reidentify("<PERSON_1>", issued=ISSUED) == "John Roe"
 
 
 def test_bad_key_and_ttl_are_refused(tmp_path: Path) -> None:
@@ -309,7 +317,25 @@ def test_no_tenant_ever_restores_another_tenants_placeholders(
     answer = " ".join(mine.placeholder(P, v) for v in values)
     mine.save()
     theirs = vault.for_document(other, document)
-    assert theirs.reidentify(answer) == answer
+    assert theirs.reidentify(answer, issued=ISSUED) == answer
     assert (
-        Vault.open(vault.directory, KEY).for_document(other, document).reidentify(answer) == answer
+        Vault.open(vault.directory, KEY)
+        .for_document(other, document)
+        .reidentify(answer, issued=ISSUED)
+        == answer
     )
+
+
+def test_only_placeholders_issued_for_this_request_are_restored(tmp_path: Path) -> None:
+    """The re-identification oracle: a second caller of the same tenant sends only
+    placeholder-shaped text under the same document id and must get it back unchanged."""
+    vault = Vault.open(tmp_path, KEY)
+    first = vault.for_document("acme", "doc-1")
+    first.placeholder(P, "Jane Doe")
+    first.placeholder(EMAIL, "jane@example.com")
+    first.save()
+    second = vault.for_document("acme", "doc-1")
+    probe = "<PERSON_1> (<EMAIL_ADDRESS_1>)"
+    assert second.reidentify(probe, issued=frozenset()) == probe
+    assert second.reidentify(probe, issued={"<PERSON_1>"}) == "Jane Doe (<EMAIL_ADDRESS_1>)"
+    assert second.reidentify("[person 1]", issued={"<EMAIL_ADDRESS_1>"}) == "[person 1]"
