@@ -67,7 +67,10 @@ def test_real_inference_finds_names_and_places(
     _check_results(TEXTS, results)
     found = {(e.type, TEXTS[0][e.start : e.end]) for e in results[0].entities}
     assert (EntityType.PERSON, "Thomas Brennan") in found
-    assert any(t == EntityType.LOCATION for t, _ in found)
+    # the place is redacted as a place or inside the hospital's name (the round-2 build
+    # reads "St. Vincent's Hospital, 45 Eccles Street, Dublin" as one organisation)
+    names = (EntityType.LOCATION, EntityType.ORGANIZATION)
+    assert any(t in names and "Dublin" in v for t, v in found)
     assert results[3].entities == ()
     assert model.version.startswith("section.int8.")
 
@@ -173,7 +176,8 @@ def _set_bias(artifacts: Path, bias: object) -> None:
 
 def test_category_bias_shifts_the_category_scores(artifacts_copy: Path) -> None:
     text = TEXTS[1]
-    plain = load_model("onnx").infer([text])[0].category_scores
+    _set_bias(artifacts_copy, None)
+    plain = load_model("onnx", artifacts_copy).infer([text])[0].category_scores
     _set_bias(artifacts_copy, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
     same = load_model("onnx", artifacts_copy).infer([text])[0].category_scores
     assert all(abs(plain[c] - same[c]) < 1e-5 for c in plain)
