@@ -845,6 +845,7 @@ def render(
         f"Command: `python -m bench.detect_bench --n {args.n} --seed {args.seed}"
         + "".join(f" --compare-models {d}" for d in args.compare_models)
         + (f" --fp32 {args.fp32}" if args.fp32 else "")
+        + "".join(f" --gold {g}" for g in args.gold)
         + "` "
         f"(test split: {args.n} sections, {total_chars} chars; document kinds "
         "and sentence generators the training split never sees).",
