@@ -5,11 +5,8 @@ sections; optionally waiting ``max_wait_s`` for more), runs a single inference o
 event loop, and hands each caller its slice. By default it does not wait: whatever queued
 while the previous batch ran forms the next one, so a lone caller pays no batching delay
 and a busy agent batches by itself. On 2 cores one inference at a time with both cores is
-faster than two competing ones. ``max_batch`` = 24 was measured (bench/agent_load.py, 32
-callers, alternating runs): 87-92% of the models' own throughput with the tail at 1.31-1.46x
-the mean, against 75-89% for 16 (tail 1.28-1.38x) and 83% for 32 (tail 1.62x). (It was 16
-until the engine learned to overlap its Python work with the model's next batch, which
-pays off with more batches per call.) A failed batch fails every caller in it (fail closed).
+faster than two competing ones. ``max_batch`` was chosen with bench/agent_load.py (the
+figures are in docs/benchmarks.md). A failed batch fails every caller in it (fail closed).
 """
 
 from __future__ import annotations

@@ -231,6 +231,13 @@ def print_route(name: str, r: Any, *, as_json: bool) -> None:
             f"{s.destination.name} ({s.destination.region})" if s.destination.name else "-",
         )
     console.print(table)
+    i = r.instruction
+    if i.status:
+        console.print(
+            f"instruction: {i.category}, {i.action} by {','.join(i.rule_ids)} -> {i.status}",
+            markup=False,
+            highlight=False,
+        )
     if r.answer:
         console.print(f"[bold]answer[/bold] (agreement {r.agreement:.2f}):")
         console.print(r.answer.strip()[:1200], markup=False, highlight=False)

@@ -69,6 +69,37 @@ class InFlightLimiter:
         self.current -= 1
 
 
+class ParseInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """A request message that does not parse is INVALID_ARGUMENT with a clear message.
+
+    gRPC deserializes before any servicer runs and answers a corrupt message with UNKNOWN
+    (and a logged traceback); this interceptor deserializes inside the handler instead.
+    (The agent's guard interceptor does the same as part of its own wrapping.)"""
+
+    MESSAGE = "the request message does not parse (corrupt protobuf)"
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Any],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Any:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None or handler.request_deserializer is None:
+            return handler
+        parse, behavior = handler.request_deserializer, handler.unary_unary
+
+        async def parsed(raw: bytes, context: grpc.aio.ServicerContext) -> Any:
+            try:
+                request = parse(raw)
+            except Exception:
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, self.MESSAGE)
+            return await behavior(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            parsed, request_deserializer=None, response_serializer=handler.response_serializer
+        )
+
+
 @dataclass(frozen=True)
 class ServerTLS:
     """PEM bytes. With ``client_ca`` clients must present a certificate it signed (mTLS)."""

@@ -24,6 +24,7 @@ from bastion.configfile import is_loopback
 from bastion.errors import BastionError, ConfigError, InvalidInput, PermissionDenied
 from bastion.grpcserver import (
     InFlightLimiter,
+    ParseInterceptor,
     ServerSpec,
     ServerTLS,
     StartedServer,
@@ -253,6 +254,7 @@ async def create_server(
                 ],
                 tls=tls,
                 max_message_bytes=config.limits.max_message_bytes,
+                interceptors=[ParseInterceptor()],
             )
         )
     except ConfigError:

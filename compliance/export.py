@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.audit import store
-from agent.audit.entry import AuditEntry, InvalidAuditEntry, canonical_json
+from agent.audit.entry import V2_FIELDS, AuditEntry, InvalidAuditEntry, canonical_json
 from agent.audit.store import read_heads, read_keys, read_log_id
 from bastion.crypto import IntegrityError, VerifyKey
 from bastion.errors import AuditError, CheckFailed
@@ -46,9 +46,9 @@ from bastion.tlog.merkle import (
 from compliance.report import report_markdown, residency_summary
 
 FORMATS = ("jsonl", "csv")
-ENTRY_FIELDS = [f.name for f in fields(AuditEntry)]
+ENTRY_FIELDS = [f.name for f in fields(AuditEntry) if f.name != "v"]
 CSV_COLUMNS = ["id", "v", *ENTRY_FIELDS]
-_JSON_FIELDS = {"entity_counts", "rule_ids", "model_versions", "destination"}
+_JSON_FIELDS = {"entity_counts", "rule_ids", "model_versions", "destination", "destinations"}
 _INT_FIELDS = {"bytes_sent", "v"}
 _FLOAT_FIELDS = {"time", "latency_ms"}
 
@@ -115,8 +115,8 @@ def _write_entries(path: Path, rows: Sequence[tuple[int, AuditEntry]], fmt: str)
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(CSV_COLUMNS)
         for eid, e in rows:
-            d = {"id": eid, **e.to_dict()}
-            w.writerow([csv_cell(c, d[c]) for c in CSV_COLUMNS])
+            d = {"id": eid, **e.to_dict()}  # a format-1 entry has no format-2 columns
+            w.writerow([csv_cell(c, d.get(c)) for c in CSV_COLUMNS])
 
 
 def sha256_file(path: Path) -> str:
@@ -234,6 +234,8 @@ def export_log(
 def csv_value(name: str, cell: str) -> Any:
     if name in _JSON_FIELDS:
         return None if cell == "" and name == "destination" else json.loads(cell)
+    if name == "v":
+        return int(cell)
     if name == "section_index":
         return None if cell == "" else int(cell)
     if name in _INT_FIELDS or name == "id":
@@ -241,6 +243,15 @@ def csv_value(name: str, cell: str) -> Any:
     if name in _FLOAT_FIELDS:
         return float(cell)
     return cell
+
+
+def _csv_record(row: Sequence[str]) -> dict[str, Any]:
+    cells = dict(zip(CSV_COLUMNS, row, strict=True))
+    if cells.get("v") == "1":  # format 1 has no format-2 columns: they must be empty
+        for name in V2_FIELDS:
+            if cells.pop(name, ""):
+                raise ValueError(f"format-1 entry with a {name}")
+    return {c: csv_value(c, cell) for c, cell in cells.items()}
 
 
 def read_entries(path: Path, fmt: str) -> list[tuple[int, AuditEntry]]:
@@ -255,10 +266,7 @@ def read_entries(path: Path, fmt: str) -> list[tuple[int, AuditEntry]]:
         header = next(reader, None)
         if header != CSV_COLUMNS:
             raise ExportInvalid(f"{path.name}: unexpected CSV header")
-        records = (
-            (n, {c: csv_value(c, cell) for c, cell in zip(CSV_COLUMNS, row, strict=True)})
-            for n, row in enumerate(reader, 2)
-        )
+        records = ((n, _csv_record(row)) for n, row in enumerate(reader, 2))
     line = 0
     try:
         for line, rec in records:

@@ -6,6 +6,12 @@ a leak. Error messages name the field and the rule, never the rejected value.
 
 The leaf that enters the Merkle tree is the entry's canonical JSON: sorted keys, no
 spaces, UTF-8, with a format version ``v``.
+
+Format versions: ``v`` 2 adds ``caller_request_ref`` (the keyed digest of the caller's own
+request id) and ``destinations`` (every destination a send reached), and its ``*_sha256``
+fields are keyed digests (HMAC-SHA256 under the log's digest key, ``AuditLog.digest``),
+so a short sensitive text cannot be recovered from its digest by guessing. Entries of
+``v`` 1 (plain SHA-256, without those fields) still parse and verify byte for byte.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ from typing import Any
 from agent.domain import Category, EntityType
 from bastion.errors import AuditError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+FORMAT_VERSIONS = (1, 2)
+V2_FIELDS = ("caller_request_ref", "destinations")
 
 KINDS = frozenset(
     {"request", "section", "instruction", "egress_block", "cloud_call", "answer", "error", "review"}
@@ -44,6 +52,13 @@ _STATUS = re.compile(r"[A-Za-z_]{0,32}")
 _REASON_MAX = 256
 _LONG_NUMBER = re.compile(r"(?:\d[\s./-]?){9,}")
 _MAX_LIST = 64
+
+
+def _check_dest(name: str, d: object) -> None:
+    if not isinstance(d, Mapping) or tuple(sorted(d)) != DESTINATION_KEYS:
+        raise _fail(name, f"must have exactly the keys {list(DESTINATION_KEYS)}")
+    for key in DESTINATION_KEYS:
+        _check_str(f"{name}.{key}", d[key], _IDENT, _IDENT_RULE)
 
 
 class InvalidAuditEntry(AuditError):
@@ -100,6 +115,9 @@ class AuditEntry:
     latency_ms: float = 0.0
     status: str = "ok"
     reason: str = ""
+    caller_request_ref: str = ""  # v2: keyed digest of the caller's x-request-id
+    destinations: tuple[Mapping[str, str], ...] | list[Mapping[str, str]] = ()  # v2
+    v: int = FORMAT_VERSION
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -108,7 +126,17 @@ class AuditEntry:
         _check_str("caller", self.caller, _CALLER, "must be one line of printable ASCII")
         for name in ("request_id", "tenant", "policy_version", "orchestration_mode"):
             _check_str(name, getattr(self, name), _IDENT, _IDENT_RULE)
-        for name in ("document_sha256", "section_sha256", "sent_sha256", "response_sha256"):
+        if self.v not in FORMAT_VERSIONS:
+            raise _fail("v", f"unsupported format version (expected one of {FORMAT_VERSIONS})")
+        if self.v == 1 and (self.caller_request_ref or self.destinations):
+            raise _fail("v", "format 1 has no caller_request_ref or destinations")
+        for name in (
+            "document_sha256",
+            "section_sha256",
+            "sent_sha256",
+            "response_sha256",
+            "caller_request_ref",
+        ):
             value = getattr(self, name)
             if value != "":
                 _check_str(name, value, _SHA256, "must be 64 lowercase hex characters or empty")
@@ -136,6 +164,11 @@ class AuditEntry:
         if self.destination is not None:
             dest = dict(sorted(self.destination.items()))
             object.__setattr__(self, "destination", MappingProxyType(dest))
+        object.__setattr__(
+            self,
+            "destinations",
+            tuple(MappingProxyType(dict(sorted(d.items()))) for d in self.destinations),
+        )
 
     def _check_reason(self) -> None:
         r = self.reason
@@ -165,25 +198,30 @@ class AuditEntry:
                 _check_str(name, v, _NONEMPTY_IDENT, _IDENT_RULE)
 
     def _check_destination(self) -> None:
-        d = self.destination
-        if d is None:
-            return
-        if not isinstance(d, Mapping) or tuple(sorted(d)) != DESTINATION_KEYS:
-            raise _fail("destination", f"must have exactly the keys {list(DESTINATION_KEYS)}")
-        for key in DESTINATION_KEYS:
-            _check_str(f"destination.{key}", d[key], _IDENT, _IDENT_RULE)
+        if self.destination is not None:
+            _check_dest("destination", self.destination)
+        values = self.destinations
+        if isinstance(values, str | Mapping) or not isinstance(values, tuple | list):
+            raise _fail("destinations", "must be a list of destinations")
+        if len(values) > _MAX_LIST:
+            raise _fail("destinations", f"at most {_MAX_LIST} items")
+        for d in values:
+            _check_dest("destinations", d)
 
     # -- serialisation -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON types, keys in sorted order (containers were normalised at init)."""
+        """Plain JSON types, keys in sorted order (containers were normalised at init);
+        a format-1 entry gives exactly its format-1 keys."""
         d = self.destination
-        return {
+        out = {
             "action": self.action,
             "bytes_sent": self.bytes_sent,
             "caller": self.caller,
+            "caller_request_ref": self.caller_request_ref,
             "category": self.category,
             "decision_id": self.decision_id,
             "destination": None if d is None else dict(d),
+            "destinations": [dict(x) for x in self.destinations],
             "document_sha256": self.document_sha256,
             "entity_counts": dict(self.entity_counts),
             "kind": self.kind,
@@ -201,8 +239,12 @@ class AuditEntry:
             "status": self.status,
             "tenant": self.tenant,
             "time": self.time,
-            "v": FORMAT_VERSION,
+            "v": self.v,
         }
+        if self.v == 1:
+            for name in V2_FIELDS:
+                del out[name]
+        return out
 
     def canonical_bytes(self) -> bytes:
         """The exact bytes hashed into the Merkle leaf.
@@ -217,14 +259,16 @@ class AuditEntry:
         if not isinstance(data, Mapping):
             raise InvalidAuditEntry("audit entry must be a JSON object")
         version = data.get("v", FORMAT_VERSION)
-        if version != FORMAT_VERSION:
+        if version not in FORMAT_VERSIONS or isinstance(version, bool):
             raise InvalidAuditEntry(f"unsupported audit entry format version {version!r}")
         names = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - names - {"v"})
+        if version == 1:
+            names -= set(V2_FIELDS)
+        unknown = sorted(set(data) - names)
         if unknown:
             raise InvalidAuditEntry(f"audit entry has unknown fields: {unknown}")
         try:
-            return cls(**{k: v for k, v in data.items() if k != "v"})
+            return cls(**{**data, "v": version})
         except TypeError:
             raise InvalidAuditEntry("audit entry is missing required fields") from None
 

@@ -20,6 +20,8 @@ Contract (MUST rules, in the spirit of transparency-dev/tessera):
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import os
 import secrets
 import threading
@@ -98,6 +100,7 @@ class AuditLog:
         self.config = config
         self._db = db
         self._key = key
+        self._digest_key = digest_key(key, log_id)
         self.log_id = log_id
         self._tree = tree
         self._last_head = last_head
@@ -186,6 +189,14 @@ class AuditLog:
     @property
     def size(self) -> int:
         return self._tree.size
+
+    def digest(self, data: str | bytes) -> str:
+        """The keyed digest the entries hold (``*_sha256`` fields of format 2): HMAC-SHA256
+        under a secret derived from the current signing key and the log id, so it is kept
+        beside the signing key and rotated with it. Unlike a plain hash, a short sensitive
+        text cannot be recovered from it by guessing without the key."""
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        return hmac.new(self._digest_key, raw, hashlib.sha256).hexdigest()
 
     @property
     def key_id(self) -> str:
@@ -475,6 +486,7 @@ class AuditLog:
                 conn.execute("ROLLBACK")
                 raise
             self._key = new_key
+            self._digest_key = digest_key(new_key, self.log_id)
         return rec
 
     # -- closing -------------------------------------------------------------------------
@@ -496,6 +508,12 @@ class AuditLog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def digest_key(key: SigningKey, log_id: str) -> bytes:
+    """The log's digest key: derived from the signing key's seed (one secret to keep and
+    rotate) with a label of its own, so it never equals the signing key."""
+    return hmac.new(key.seed(), b"bastion-audit-digest-v2\x00" + log_id.encode(), "sha256").digest()
 
 
 def _load_key(db: sqlite_utils.Database, path: Path) -> SigningKey:

@@ -159,7 +159,8 @@ class Pipeline:
         )
 
     def digest(self, data: str | bytes) -> str:
-        return sha256_hex(data)
+        """The audit log's keyed digest (a plain SHA-256 only without a log: the CLI)."""
+        return self.audit.digest(data) if self.audit is not None else sha256_hex(data)
 
     async def detect(self, units: Sequence[Unit]) -> tuple[SectionAnalysis, ...]:
         texts = [u.text for u in units]

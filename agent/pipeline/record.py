@@ -35,6 +35,7 @@ class Recorder:
             "document_sha256": self.ctx.document_digest,
             "model_versions": list(self.model_versions),
             "policy_version": self.ctx.policy.version,
+            "caller_request_ref": self.ctx.caller_ref,
         }
         base.update(fields)
         if "reason" in base:  # policy authors' and our own words, made to fit the rule
@@ -61,6 +62,7 @@ class Recorder:
             rule_ids=list(outcome.rule_ids),
             action=outcome.action if outcome.decision else Action.LOCAL_ONLY.value,
             destination=_dest(outcome.destinations[0]) if outcome.destinations else None,
+            destinations=[_dest(d) for d in outcome.destinations],
             bytes_sent=outcome.bytes_sent,
             sent_sha256=self.digest(outcome.sent_text) if outcome.sent_text else "",
             orchestration_mode=task.mode,
@@ -85,6 +87,7 @@ class Recorder:
             bytes_sent=len(payload),
             sent_sha256=self.digest(payload),
             destination=_dest(destinations[0]),
+            destinations=[_dest(d) for d in destinations],
             orchestration_mode=task.mode,
             reason=f"{n_sections} sections to {len(destinations)} destinations: "
             + ",".join(d.name for d in destinations),
@@ -121,6 +124,7 @@ class Recorder:
             status="ANSWERED",
             response_sha256=self.digest(response),
             destination=_dest(called[0]) if called else None,
+            destinations=[_dest(d) for d in called],
             orchestration_mode=task.mode,
             reason=f"strategy {strategy}; agreement {agreement:.2f}; called "
             + (",".join(d.name for d in called) or "none"),

@@ -244,7 +244,8 @@ class ReviewDesk:
                         rule_ids=tuple(dict.fromkeys(rules)),
                         policy_version=policy.version,
                         destination=_dest(release.destinations[0]),
-                        sent_sha256=release.sent_sha256,
+                        destinations=[_dest(d) for d in release.destinations],
+                        sent_sha256=self._audit.digest(release.outbound_text),
                         reason=f"released under {release.decision.action.value} to "
                         + ",".join(d.name for d in release.destinations),
                     )
@@ -314,7 +315,7 @@ class ReviewDesk:
             "request_id": sub.request_id,
             "tenant": sub.tenant,
             "section_index": sub.section.index,
-            "section_sha256": sha256_hex(sub.section.text),
+            "section_sha256": self._audit.digest(sub.section.text),
             "category": sub.analysis.category.value,
             "entity_counts": sub.analysis.entity_counts(),
             "rule_ids": sub.decision.rule_ids,

@@ -246,3 +246,24 @@ async def test_client_certificate_common_name_allowlist(
     finally:
         await server.stop(None)
     assert bool(vendor.requests) == ok
+
+
+async def test_a_corrupt_message_is_invalid_argument_and_reaches_no_vendor(
+    vendor: FakeVendor, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, [provider("a", vendor.base_url)])
+    server, port = await create_server(config)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            call = channel.unary_unary(
+                "/bastion.v1.Orchestrator/Orchestrate",
+                request_serializer=None,
+                response_deserializer=None,
+            )
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                await call(b"\x00", timeout=10)
+    finally:
+        await server.stop(None)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert info.value.details() == "the request message does not parse (corrupt protobuf)"
+    assert vendor.requests == []

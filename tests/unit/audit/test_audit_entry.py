@@ -23,8 +23,43 @@ def test_canonical_json_is_sorted_compact_and_round_trips() -> None:
     assert b" " not in raw.replace(b"policy action redact", b"")
     parsed = json.loads(raw)
     assert list(parsed) == sorted(parsed)
-    assert parsed["v"] == 1
+    assert parsed["v"] == 2
     assert AuditEntry.from_canonical(raw) == e
+
+
+# A format-1 leaf as the agent wrote it before format 2 (plain SHA-256 digests).
+V1_LEAF = (
+    b'{"action":"redact","bytes_sent":0,"caller":"token:acme:abc","category":"internal",'
+    b'"decision_id":"r1:section:0","destination":null,"document_sha256":"","entity_counts":{},'
+    b'"kind":"section","latency_ms":0.0,"model_versions":[],"orchestration_mode":"",'
+    b'"policy_version":"","reason":"","request_id":"r1","response_sha256":"","rule_ids":[],'
+    b'"section_index":0,"section_sha256":"","sent_sha256":"","status":"SENT","tenant":"acme",'
+    b'"time":1.0,"v":1}'
+)
+
+
+def test_a_format_1_leaf_still_parses_and_keeps_its_exact_bytes() -> None:
+    e = AuditEntry.from_canonical(V1_LEAF)
+    assert e.v == 1 and e.canonical_bytes() == V1_LEAF
+    assert "destinations" not in e.to_dict()
+
+
+def test_format_1_cannot_carry_format_2_fields() -> None:
+    with pytest.raises(InvalidAuditEntry, match="format 1 has no"):
+        AuditEntry(kind="answer", decision_id="d", time=T0, v=1, destinations=[DEST_EU])
+    data = json.loads(V1_LEAF)
+    data["caller_request_ref"] = "0" * 64
+    with pytest.raises(InvalidAuditEntry, match="unknown fields"):
+        AuditEntry.from_dict(data)
+
+
+def test_every_destination_called_is_recorded_and_validated() -> None:
+    e = AuditEntry(kind="answer", decision_id="d", time=T0, destinations=[DEST_EU, DEST_EU])
+    assert [dict(d) for d in e.destinations] == [DEST_EU, DEST_EU]
+    with pytest.raises(InvalidAuditEntry, match="destinations"):
+        AuditEntry(kind="answer", decision_id="d", time=T0, destinations=[{"name": "x"}])
+    with pytest.raises(InvalidAuditEntry, match="caller_request_ref"):
+        AuditEntry(kind="request", decision_id="d", time=T0, caller_request_ref="4111111111111111")
 
 
 def test_non_canonical_leaf_is_refused() -> None:
@@ -131,7 +166,7 @@ def test_from_dict_rejects_unknown_fields_and_versions() -> None:
     with pytest.raises(InvalidAuditEntry, match="unknown fields"):
         AuditEntry.from_dict({**d, "text": "anything"})
     with pytest.raises(InvalidAuditEntry, match="version"):
-        AuditEntry.from_dict({**d, "v": 2})
+        AuditEntry.from_dict({**d, "v": 3})
 
 
 # -- the PII proof -------------------------------------------------------------------

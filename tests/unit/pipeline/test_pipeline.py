@@ -119,7 +119,7 @@ class FakeCloud:
     audit_db: Path
     fail_with: Exception | None = None
     reply: str = ""
-    called: str = ""  # the destination the tier reports (default: the last allowed one)
+    called: str = ""  # destinations the tier reports, comma-separated (default: last allowed)
     payloads: list[bytes] = field(default_factory=list)
     closed: bool = False
 
@@ -138,10 +138,12 @@ class FakeCloud:
             raise self.fail_with
         sent = cloud_pb2.OrchestrateRequest.FromString(payload)
         answer = self.reply or " | ".join(s.text for s in sent.sections)
-        called = self.called or sent.allowed_destinations[-1].name
+        called = (self.called or sent.allowed_destinations[-1].name).split(",")
         return CloudAnswer(
             answer=answer,
-            calls=(ModelCallRecord("p", "m", "panelist", answer, destination=called),),
+            calls=tuple(
+                ModelCallRecord("p", "m", "panelist", answer, destination=d) for d in called
+            ),
             agreement=1.0,
             strategy="MAJORITY_VOTE",
             needs_review=False,
@@ -408,7 +410,23 @@ async def test_only_the_minted_request_id_leaves_or_is_audited(
     assert b"4111111111111111" not in payload
     stored = (tmp_path / "audit.db").read_bytes()
     assert b"4111111111111111" not in stored
-    assert {e.request_id for e in leaves(tmp_path)} == {"minted-0001"}
+    entries = leaves(tmp_path)
+    assert {e.request_id for e in entries} == {"minted-0001"}
+    # the caller can still be correlated by whoever holds the log's digest key
+    assert {e.caller_request_ref for e in entries} == {audit.digest("4111111111111111")}
+
+
+async def test_audit_digests_are_keyed_so_a_short_text_cannot_be_guessed(
+    tmp_path: Path, audit: AuditLog
+) -> None:
+    import hashlib
+
+    pipeline, _ = make(tmp_path, audit)
+    await pipeline.route(sections(("", "Yes.")), TASK)
+    [section] = [e for e in leaves(tmp_path) if e.kind == "section"]
+    assert section.section_sha256 == audit.digest("Yes.")
+    assert section.section_sha256 != hashlib.sha256(b"Yes.").hexdigest()
+    assert section.v == 2
 
 
 async def test_an_unknown_tenant_is_refused_before_anything_happens(
@@ -443,6 +461,7 @@ async def test_a_destination_the_tier_was_not_allowed_is_recorded_not_hidden(
     assert [d.name for d in result.sections[0].destinations] == ["us-rogue"]
     [answer] = [e for e in leaves(tmp_path) if e.kind == "answer"]
     assert answer.destination is not None and answer.destination["name"] == "us-rogue"
+    assert [d["name"] for d in answer.destinations] == ["us-rogue"]
     assert (
         pipeline.metrics.registry.get_sample_value(
             "bastion_agent_cloud_disallowed_destinations_total"
@@ -504,3 +523,17 @@ async def test_a_review_section_is_held_then_sent_exactly_as_approved(
         ("cloud_call", "SENDING"),
         ("answer", "ANSWERED"),
     ]
+
+
+async def test_every_destination_the_tier_called_is_in_the_response_and_the_log(
+    tmp_path: Path, audit: AuditLog
+) -> None:
+    pipeline, cloud = make(tmp_path, audit)
+    assert cloud is not None
+    cloud.called = "eu-a,eu-b"
+    result = await pipeline.route(sections(("", "A note.")), TASK)
+    assert [d.name for d in result.sections[0].destinations] == ["eu-a", "eu-b"]
+    [answer] = [e for e in leaves(tmp_path) if e.kind == "answer"]
+    assert [d["name"] for d in answer.destinations] == ["eu-a", "eu-b"]
+    [sending] = [e for e in leaves(tmp_path) if e.status == "SENDING"]
+    assert [d["name"] for d in sending.destinations] == ["eu-a", "eu-b"]  # allowed ones

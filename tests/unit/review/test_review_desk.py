@@ -162,7 +162,8 @@ async def test_approval_sends_exactly_the_previewed_bytes_and_audits_who_and_wha
     assert desk.sender.sent == [("eu-azure-openai-weu", view.release.outbound_text.encode())]
     approve = next(e for e in desk.audit_entries() if e["action"] == "approve")
     assert approve["status"] == "APPROVED"
-    assert approve["sent_sha256"] == view.release.sent_sha256
+    assert approve["sent_sha256"] == desk.audit.digest(view.release.outbound_text)  # keyed
+    assert approve["sent_sha256"] != view.release.sent_sha256  # not the plain hash
     assert "reviewer=alice" in str(approve["caller"])
     assert approve["rule_ids"] == ["hr-needs-review", "hr-after-review"]
     assert approve["destination"]["name"] == "eu-azure-openai-weu"  # type: ignore[index]
