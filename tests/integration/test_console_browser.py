@@ -21,6 +21,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -50,7 +51,13 @@ from tests.integration.servers import ServerThread
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "console"
+# Screenshots go to docs/console/ only when asked (BASTION_UPDATE_SCREENSHOTS=1): a test
+# run must not rewrite committed files; otherwise they go to a temporary directory.
+SHOTS = (
+    ROOT / "docs" / "console"
+    if os.environ.get("BASTION_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "bastion-console-shots"
+)
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
