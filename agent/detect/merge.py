@@ -31,7 +31,11 @@ letting the model's guesses on structured identifiers ruin precision:
 * a model-only secret must look like one: no whitespace (a PEM block aside), six
   characters, not a git hash, sha256 digest or UUID (never secrets by the gold
   convention), not a placeholder or a reference to where the secret lives
-  (``<your-api-key>``, ``${DB_PASSWORD}``, ``{{ vault.x }}``, ``********``).
+  (``<your-api-key>``, ``${DB_PASSWORD}``, ``{{ vault.x }}``, ``********``);
+* a model-only name, organisation or place that opens with a request verb at the start
+  of a clause ("Summarise", "Fasse", "Riassumi", "Check John Roe") loses the verb
+  (``agent.detect.imperatives``): dropped when the verb is all of it, cut to what
+  follows when the verb never starts a name.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
+from agent.detect.imperatives import without_leading_imperative
 from agent.domain import Entity, EntityType
 from agent.recognize.checksums import iban_valid, luhn_valid, nhs_valid, nino_valid, ssn_valid
 from agent.recognize.secrets import is_placeholder
@@ -287,7 +292,12 @@ def merge(text: str, model: Sequence[Entity], patterns: Sequence[Entity]) -> lis
     """One entity list, sorted by position, from model and pattern findings in ``text``."""
     overlapping = _OverlapIndex(patterns)
     kept_model: list[Entity] = []
-    for m in (_retyped(text, m) for m in model):
+    for found in model:
+        m: Entity | None = _retyped(text, found)
+        if m is not None and m.type in MODEL_BOUNDARY_TYPES:
+            m = without_leading_imperative(text, m)
+        if m is None:
+            continue
         near = overlapping(m)
         same = any(p.type == m.type for p in near)
         if not same and not _model_finding_counts(text, m):

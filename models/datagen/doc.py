@@ -54,6 +54,16 @@ class Doc:
     def spans(self) -> tuple[Span, ...]:
         return tuple(sorted(self._spans))
 
+    def lower_at(self, offset: int) -> None:
+        """Lower-case a capitalised word's first letter at ``offset`` (acronyms stay as
+        they are); the length is the same, so every span stays exact."""
+        text = self.text
+        if not 0 <= offset < len(text) or not text[offset].isupper():
+            return
+        if offset + 1 < len(text) and not text[offset + 1].islower():
+            return
+        self._parts = [text[:offset] + text[offset].lower() + text[offset + 1 :]]
+
     def truncate_to(self, length: int) -> None:
         """Cut the text back to ``length`` (a previous ``len(doc)``), dropping later spans."""
         text = self.text[:length]

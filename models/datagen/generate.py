@@ -89,6 +89,53 @@ def generate_one(split: str, seed: int, index: int) -> Sample:
     )
 
 
+#: task instructions are written in these locales (English more often than in sections:
+#: callers of every country write their requests in English too)
+INSTRUCTION_LOCALES: tuple[str, ...] = (*LOCALES, "en_GB", "en_US")
+
+
+def generate_instruction(split: str, seed: int, index: int) -> Sample:
+    """One task instruction (``kinds_train.instructions``): short, never padded to
+    ``MIN_CHARS``; half generic (internal), half carrying sensitive content."""
+    if split not in ("train", "dev"):
+        raise ValueError(
+            f"instructions are generated for train and dev only, not {split!r} "
+            "(the held-out instruction set is written by hand, see the bench README)"
+        )
+    from models.datagen.kinds_train.instructions import CATEGORY_CYCLE, instruction
+
+    s = sample_seed(f"{split}-instruction", seed, index)
+    rng = random.Random(s)
+    category = CATEGORY_CYCLE[(index + seed) % len(CATEGORY_CYCLE)]
+    locale = rng.choice(INSTRUCTION_LOCALES)
+    fake = _faker(locale)
+    fake.seed_instance(s)
+    adversarial = rng.choice((0.0, 0.0, 0.0, 0.1))
+    noise = rng.choice((0.0, 0.0, 0.02, 0.05))
+    ctx = Ctx(rng, fake, locale, adversarial=adversarial, noise=noise)
+    instruction(ctx, category)
+    doc = ctx.doc
+    doc.truncate_to(len(doc.text.rstrip()))
+    text = doc.text
+    if not text.strip():
+        raise AssertionError("empty instruction")
+    return Sample(
+        id=f"{split}-instruction-{seed}-{index:06d}",
+        text=text,
+        spans=_clean_spans(text, doc.spans),
+        category=category,
+        kind="train.instruction",
+        locale=locale,
+    )
+
+
+def generate_instructions(split: str = "train", n: int = 1000, seed: int = 13) -> list[Sample]:
+    """``n`` task instructions of ``split`` (train or dev), identical on every run."""
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    return [generate_instruction(split, seed, i) for i in range(n)]
+
+
 def _clean_spans(
     text: str, spans: tuple[tuple[int, int, str], ...]
 ) -> tuple[tuple[int, int, str], ...]:

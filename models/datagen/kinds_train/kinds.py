@@ -11,6 +11,7 @@ from models.datagen.ctx import Ctx
 from models.datagen.kind import Kind
 from models.datagen.kinds_train.babble import babble, label_line
 from models.datagen.kinds_train.kinds_more import calendar_invite, contract_clause, invoice
+from models.datagen.kinds_train.local_prose import noun_prose, roles_notice
 from models.datagen.kinds_train.plain import policy_excerpt
 from models.datagen.kinds_train.round2 import KINDS as ROUND2_KINDS
 from models.datagen.kinds_train.topics import filler, paragraph, say
@@ -437,3 +438,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("train.contract_clause", ("confidential", "privileged"), contract_clause),
 )
 KINDS += ROUND2_KINDS
+KINDS += (
+    Kind("train.noun_prose", ALL, noun_prose),
+    Kind("train.roles_notice", ALL, roles_notice),
+)
