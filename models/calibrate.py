@@ -9,14 +9,17 @@ or health) and, less often, chose a category that a policy treats less strictly 
 true one. Both are shifts of its decision boundaries, which an offset per category moves
 back without retraining (the entities are untouched).
 
-The offsets are chosen on two development sets, weighted equally: a sample of the
-generated dev split (the training distribution) and ``models/datagen/handwritten_dev``
-(text written by hand in other registers). Never the test split, never the held-out
-prose corpus. The objective, per set, is macro-F1 plus a bonus for public recall up to
-0.85, minus a steep penalty for every point of downgrade rate above 1% (the share of
-sections predicted less sensitive than they are; ``agent.domain.Category.sensitivity``),
-minus a small L2 penalty on the offsets (31 hand-written sections must not carry seven
-free numbers far). Coordinate search over a grid, three rounds; deterministic.
+The offsets are chosen on development sets, weighted equally: a sample of the
+generated dev split (the training distribution), ``models/datagen/handwritten_dev``
+(text written by hand in other registers) and, since round 3, a sample of generated dev
+task instructions (``--instruction-samples``; the agent classifies the instruction with
+the same head). Never the test split, never the held-out prose corpus, never the
+hand-written instruction set. The objective, per set, is macro-F1 plus a bonus for
+public recall up to 0.85, minus a steep penalty for every point of downgrade rate above
+1% (the share of sections predicted less sensitive than they are;
+``agent.domain.Category.sensitivity``), minus a small L2 penalty on the offsets (41
+hand-written sections must not carry seven free numbers far). Coordinate search over a
+grid, three rounds; deterministic.
 """
 
 from __future__ import annotations
@@ -128,12 +131,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     from agent.classify.runner import WindowedModel
     from agent.domain import Category
     from models.datagen import generate
+    from models.datagen.generate import generate_instructions
     from models.datagen.handwritten_dev import load as load_handwritten
 
     p = argparse.ArgumentParser(prog="python -m models.calibrate", description=__doc__)
     p.add_argument("--models", type=Path, default=REPO / "models" / "artifacts")
     p.add_argument("--dev-samples", type=int, default=600)
     p.add_argument("--seed", type=int, default=4321)
+    p.add_argument(
+        "--instruction-samples",
+        type=int,
+        default=600,
+        help="generated dev task instructions as a third set (0: sections only)",
+    )
     args = p.parse_args(argv)
 
     manifest = mf.load_manifest(args.models)
@@ -147,6 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "generated_dev": category_logp(model, generate("dev", args.dev_samples, args.seed), cats),
         "handwritten_dev": category_logp(model, load_handwritten(), cats),
     }
+    if args.instruction_samples:
+        sets["generated_instructions_dev"] = category_logp(
+            model, generate_instructions("dev", args.instruction_samples, args.seed), cats
+        )
     bias, score = tune_bias(list(sets.values()), sensitivity)
     table = report(bias, sets, sensitivity)
     for k, v in table.items():
@@ -169,6 +183,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "dev_sets": {
             "generated_dev": {"split": "dev", "n": args.dev_samples, "seed": args.seed},
             "handwritten_dev": {"n": int(sets["handwritten_dev"][1].shape[0])},
+            **(
+                {
+                    "generated_instructions_dev": {
+                        "n": args.instruction_samples,
+                        "seed": args.seed,
+                    }
+                }
+                if args.instruction_samples
+                else {}
+            ),
         },
         "objective": score,
         "bias": obj["category_bias"],
