@@ -164,6 +164,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="distil on every token, also where the teacher disagrees with the gold label",
     )
+    p.add_argument(
+        "--pooling",
+        default="mean",
+        choices=("mean", "meanmax"),
+        help="category head input: mean of the token states, or mean and maximum "
+        "(models/train/model.py)",
+    )
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--out", type=Path, default=REPO / "models" / "artifacts")
     p.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "bastion-models")
@@ -254,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         previous = json.loads((out / mf.MANIFEST_NAME).read_text(encoding="utf-8"))
         keep = list(previous["model"]["layers_kept"])
         args.ffn = int(previous["model"].get("ffn_size", FULL_FFN))
+        args.pooling = str(previous["model"].get("category_pooling", "mean"))
         teacher_info = previous["training"].get("teacher")
         train_stats = {
             k: previous["training"][k] for k in ("train_seconds", "windows", "final_loss")
@@ -278,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "filtered": cfg.filter_teacher,
             }
         encoder = prune_ffn(load_encoder(src, keep), args.ffn)
-        model = SectionTagger(encoder, len(labels), len(CATEGORIES))
+        model = SectionTagger(encoder, len(labels), len(CATEGORIES), pooling=args.pooling)
         train_stats = train(model, windows, len(labels), cfg, log=log)
         log(f"trained: {train_stats}")
         sample = make_batch([(windows[0].ids, windows[0].cases)])
@@ -350,6 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "model": {
             "layers_kept": keep,
             "ffn_size": args.ffn,
+            "category_pooling": args.pooling,
             "case_embedding": not args.no_case_features,
             "entity_types": types,
             "window_tokens": WINDOW_TOKENS,

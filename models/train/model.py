@@ -2,7 +2,11 @@
 
 * token head: BIO tags over the model entity types (names, organisations, places, dates
   of birth, context-dependent identifiers);
-* category head: the section category, from the mean of the token states.
+* category head: the section category, from the mean of the token states, or (round 3,
+  ``pooling="meanmax"``) from the mean and the element-wise maximum side by side: a
+  section's category is the most sensitive content anywhere in it, and one sensitive
+  sentence among benign ones (a background line in a task instruction, one bullet of
+  four) is diluted by a mean but not by a maximum.
 
 The encoder is uncased, so a small *case embedding* (``agent.classify.features``) is
 added to the word embeddings; it starts at zero, so training begins from the pretrained
@@ -61,18 +65,28 @@ def prune_ffn(encoder: BertModel, size: int) -> BertModel:
     return encoder
 
 
+#: how the category head pools the token states
+POOLINGS = ("mean", "meanmax")
+
+
 class SectionTagger(nn.Module):
     """Encoder + case embedding + token head + category head."""
 
-    def __init__(self, encoder: BertModel, num_labels: int, num_categories: int) -> None:
+    def __init__(
+        self, encoder: BertModel, num_labels: int, num_categories: int, pooling: str = "mean"
+    ) -> None:
         super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, not {pooling!r}")
         hidden = int(encoder.config.hidden_size)
+        self.pooling = pooling
         self.encoder = encoder
         self.case_embeddings = nn.Embedding(NUM_CASE_CLASSES, hidden)
         nn.init.zeros_(self.case_embeddings.weight)
         self.dropout = nn.Dropout(0.1)
         self.token_head = nn.Linear(hidden, num_labels)
-        self.category_head = nn.Linear(hidden, num_categories)
+        pooled_size = hidden * (2 if pooling == "meanmax" else 1)
+        self.category_head = nn.Linear(pooled_size, num_categories)
 
     def forward(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, case_ids: torch.Tensor
@@ -84,5 +98,8 @@ class SectionTagger(nn.Module):
         token_logits = self.token_head(states)
         mask = attention_mask.unsqueeze(-1).to(states.dtype)
         pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+        if self.pooling == "meanmax":
+            peak = states.masked_fill(mask == 0, -1e4).max(dim=1).values
+            pooled = torch.cat([pooled, peak], dim=-1)
         category_logits = self.category_head(pooled)
         return token_logits, category_logits
