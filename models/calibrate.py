@@ -13,7 +13,9 @@ The offsets are chosen on development sets, weighted equally: a sample of the
 generated dev split (the training distribution), ``models/datagen/handwritten_dev``
 (text written by hand in other registers) and, since round 3, a sample of generated dev
 task instructions (``--instruction-samples``; the agent classifies the instruction with
-the same head). Never the test split, never the held-out prose corpus, never the
+the same head; on it, a false withhold rate above 2% - benign requests read as a
+category the default policy keeps local or sends to review - is penalised like a
+downgrade rate). Never the test split, never the held-out prose corpus, never the
 hand-written instruction set. The objective, per set, is macro-F1 plus a bonus for
 public recall up to 0.85, minus a steep penalty for every point of downgrade rate above
 1% (the share of sections predicted less sensitive than they are;
@@ -46,16 +48,32 @@ DOWNGRADE_PENALTY = 10.0  # per unit of rate above the bound (0.1 per point)
 PUBLIC_TARGET = 0.85
 PUBLIC_WEIGHT = 0.5
 L2 = 0.005
+#: task instructions: a benign one (gold public or internal) predicted as a category the
+#: default policy keeps local or sends to review withholds the whole request
+WITHHOLDING = ("privileged", "financial_personal", "hr")
+WITHHOLD_BOUND = 0.02
+WITHHOLD_PENALTY = 10.0  # per unit of false withhold rate above the bound
 
 Scored = tuple[np.ndarray, np.ndarray]  # (log-probabilities [N, C], gold indices [N])
+#: a set scored as instructions: also a boolean [C] of the categories that withhold
+Instructions = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def objective(bias: np.ndarray, sets: Sequence[Scored], sensitivity: np.ndarray) -> float:
-    """The mean over ``sets`` of macro-F1 + public bonus - downgrade penalty, minus L2."""
+def objective(
+    bias: np.ndarray, sets: Sequence[Scored | Instructions], sensitivity: np.ndarray
+) -> float:
+    """The mean over ``sets`` of macro-F1 + public bonus - downgrade penalty (- the false
+    withhold penalty on instruction sets), minus L2."""
     total = 0.0
-    for logp, gold in sets:
+    for scored in sets:
+        logp, gold = scored[0], scored[1]
         pred = (logp + bias).argmax(axis=1)
         total += _set_score(pred, gold, sensitivity, logp.shape[1])
+        if len(scored) == 3:
+            withholds = scored[2]  # type: ignore[misc]
+            benign = sensitivity[gold] <= 1
+            rate = float(withholds[pred[benign]].mean()) if benign.any() else 0.0
+            total -= WITHHOLD_PENALTY * max(0.0, rate - WITHHOLD_BOUND)
     return total / len(sets) - L2 * float((bias**2).sum())
 
 
@@ -80,7 +98,9 @@ def _set_score(pred: np.ndarray, gold: np.ndarray, sensitivity: np.ndarray, n: i
     )
 
 
-def tune_bias(sets: Sequence[Scored], sensitivity: np.ndarray) -> tuple[np.ndarray, float]:
+def tune_bias(
+    sets: Sequence[Scored | Instructions], sensitivity: np.ndarray
+) -> tuple[np.ndarray, float]:
     """Coordinate search: each category's offset over ``GRID`` in turn, ``ROUNDS`` times
     (ties keep the smaller offset, so nothing moves without a gain)."""
     n = sets[0][0].shape[1]
@@ -108,14 +128,27 @@ def category_logp(model: Any, samples: Sequence[Any], categories: Sequence[str])
     return np.asarray(rows, dtype=np.float64), np.asarray(gold, dtype=np.int64)
 
 
-def report(bias: np.ndarray, sets: dict[str, Scored], sensitivity: np.ndarray) -> dict[str, Any]:
+def report(
+    bias: np.ndarray, sets: dict[str, Scored | Instructions], sensitivity: np.ndarray
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, (logp, gold) in sets.items():
+    for name, scored in sets.items():
+        logp, gold = scored[0], scored[1]
         for label, b in (("before", np.zeros_like(bias)), ("after", bias)):
             pred = (logp + b).argmax(axis=1)
             public = gold == 0
             out[f"{name}_{label}"] = {
                 "accuracy": round(float((pred == gold).mean()), 4),
+                **(
+                    {
+                        "false_withhold_rate": round(
+                            float(scored[2][pred[sensitivity[gold] <= 1]].mean()),  # type: ignore[misc]
+                            4,
+                        )
+                    }
+                    if len(scored) == 3
+                    else {}
+                ),
                 "public_recall": round(float((pred[public] == 0).mean()), 4)
                 if public.any()
                 else None,
@@ -153,14 +186,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = WindowedModel(tokenizer, labels, run, "calibrate")
     cats = list(labels.categories)
     sensitivity = np.asarray([Category(c).sensitivity for c in cats], dtype=np.int64)
-    sets = {
+    sets: dict[str, Scored | Instructions] = {
         "generated_dev": category_logp(model, generate("dev", args.dev_samples, args.seed), cats),
         "handwritten_dev": category_logp(model, load_handwritten(), cats),
     }
     if args.instruction_samples:
-        sets["generated_instructions_dev"] = category_logp(
+        logp, gold = category_logp(
             model, generate_instructions("dev", args.instruction_samples, args.seed), cats
         )
+        withholds = np.asarray([c in WITHHOLDING for c in cats])
+        sets["generated_instructions_dev"] = (logp, gold, withholds)
     bias, score = tune_bias(list(sets.values()), sensitivity)
     table = report(bias, sets, sensitivity)
     for k, v in table.items():

@@ -35,3 +35,17 @@ def test_downgrades_cost_more_than_public_recall_gains() -> None:
     bias, _ = tune_bias([(logp, gold)], SENSITIVITY)
     pred = (logp + bias).argmax(axis=1)
     assert not ((SENSITIVITY[pred] < SENSITIVITY[gold]) & (gold == 2)).any()
+
+
+def test_false_withholds_on_an_instruction_set_are_penalised() -> None:
+    # public < internal < hr: benign instructions the model reads a little more as hr
+    # (which withholds the request) than internal; hr instructions clearly hr
+    logp = np.log(np.array([[0.01, 0.47, 0.52]] * 8 + [[0.01, 0.1, 0.89]] * 8))
+    gold = np.array([1] * 8 + [2] * 8)
+    withholds = np.array([False, False, True])
+    bias, _ = tune_bias([(logp, gold, withholds)], SENSITIVITY)
+    pred = (logp + bias).argmax(axis=1)
+    assert (pred == gold).all()
+    assert objective(bias, [(logp, gold, withholds)], SENSITIVITY) > objective(
+        np.zeros(3), [(logp, gold, withholds)], SENSITIVITY
+    )
