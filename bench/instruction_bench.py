@@ -14,9 +14,9 @@ the training distribution):
   predicted as a category the default policy keeps local or sends to review
   (privileged, financial_personal, hr; ``policies/default.yaml``): the whole request is
   then withheld for nothing;
-* **benign read as confidential**: the share of benign instructions predicted
-  confidential (the default policy still lets those leave, to zero-retention
-  destinations only);
+* **benign read as health** and **as confidential**: the default policy lets health
+  leave only to a destination with a HIPAA BAA (so never for acme-law or northbank) and
+  confidential only to zero-retention destinations;
 * **downgrade rate** on sensitive instructions: predicted less sensitive than the gold
   category (``Category.sensitivity``, as ``bench.detect_bench``), and the share of them
   predicted benign (internal or public);
@@ -88,6 +88,7 @@ def score(
     sensitive = [i for i, g in enumerate(gold) if g not in BENIGN]
     withheld = [i for i in benign if pred[i] in WITHHELD]
     confidential = [i for i in benign if pred[i] == "confidential"]
+    health = [i for i in benign if pred[i] == "health"]
     down = [i for i in sensitive if SENSITIVITY[pred[i]] < SENSITIVITY[gold[i]]]
     to_benign = [i for i in sensitive if pred[i] in BENIGN]
 
@@ -126,6 +127,7 @@ def score(
         "false_withhold_rate": len(withheld) / len(benign) if benign else None,
         "false_withholds": [samples[i].id for i in withheld],
         "benign_as_confidential": len(confidential) / len(benign) if benign else None,
+        "benign_as_health": len(health) / len(benign) if benign else None,
         "downgrade_rate": len(down) / len(sensitive) if sensitive else None,
         "downgrades": [f"{samples[i].id}: {gold[i]}->{pred[i]}" for i in down],
         "sensitive_as_benign": len(to_benign) / len(sensitive) if sensitive else None,
@@ -168,16 +170,17 @@ def render(results: dict[str, dict[str, Any]], command: str, notes: Sequence[str
             f"{first['n_sensitive']} sensitive)",
             "",
             "| system | cat acc | acc (written) | acc (brief) | false withhold | benign -> "
-            "confidential | downgrade | sensitive -> benign | ent P strict | ent R strict "
-            "| ent R any | leak values | false name on 1st word |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "health | benign -> confidential | downgrade | sensitive -> benign | ent P strict "
+            "| ent R strict | ent R any | leak values | false name on 1st word |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for system, m in per.items():
             e = m["entities"]
             out.append(
                 f"| {system} | {_f(m['accuracy'])} | {_f(m['accuracy_handwritten'])} | "
                 f"{_f(m['accuracy_brief'])} | {_pct(m['false_withhold_rate'])} | "
-                f"{_pct(m['benign_as_confidential'])} | {_pct(m['downgrade_rate'])} | "
+                f"{_pct(m['benign_as_health'])} | {_pct(m['benign_as_confidential'])} | "
+                f"{_pct(m['downgrade_rate'])} | "
                 f"{_pct(m['sensitive_as_benign'])} | {_f(e['p_strict'])} | {_f(e['r_strict'])} | "
                 f"{_f(e['r_any'])} | {_pct(e['leak_values'])} | {e['false_name_on_first_word']} |"
             )
