@@ -193,7 +193,7 @@ class Pipeline:
         self, req: DocumentRequest, *, request_id: str | None = None
     ) -> AnalyzeResult:
         ctx = self.context(req, request_id=request_id)
-        units = section_units(req, self.section_target_chars)
+        units = await asyncio.to_thread(section_units, req, self.section_target_chars)
         analyses = await self.detect(units)
         counts: dict[str, int] = {}
         for a in analyses:
@@ -234,7 +234,7 @@ class Pipeline:
         ctx = self.context(req, deadline_s, request_id)
         if not ctx.policy.tenant_known(req.tenant):
             raise InvalidInput("document.tenant is not configured in the residency policy")
-        sections = section_units(req, self.section_target_chars)
+        sections = await asyncio.to_thread(section_units, req, self.section_target_chars)
         instruction = Unit.of_instruction(task.instruction)
         analyses = await self.detect([*sections, instruction])
         if pseudonyms is None:
