@@ -212,7 +212,8 @@ def print_route(name: str, r: Any, *, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    # not a terminal (a pipe, the demo, a log): wide enough for the table not to wrap
+    console = Console(width=None if sys.stdout.isatty() else 140)
     table = Table(
         title=f"{name}  ->  {r.status}   policy {r.policy_version[:19]}", title_justify="left"
     )

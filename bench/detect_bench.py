@@ -344,7 +344,7 @@ def prepare_patterns(texts: Sequence[str], batch: int) -> Pass:
     engine = PatternEngine.default()
 
     def analyze(chunk: Sequence[str]) -> list[Prediction]:
-        return [Prediction(_entity_spans(engine.analyze(t))) for t in chunk]
+        return [Prediction(_entity_spans(engine.entities(t))) for t in chunk]
 
     return timed_pass("patterns", texts, analyze, batch)
 
@@ -1116,7 +1116,7 @@ def gold_analyzers(compare_models: Sequence[Path]) -> dict[str, Callable[[], Ana
 
     def patterns() -> Analyzer:
         pe = PatternEngine.default()
-        return lambda chunk: [Prediction(_entity_spans(pe.analyze(t))) for t in chunk]
+        return lambda chunk: [Prediction(_entity_spans(pe.entities(t))) for t in chunk]
 
     out: dict[str, Callable[[], Analyzer]] = {
         "bastion-onnx-int8": functools.partial(engine, "onnx"),

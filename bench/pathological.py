@@ -119,7 +119,7 @@ def systems() -> dict[str, Callable[[str], object]]:
     scanner = IndependentScanner()
     known = known_values()
     return {
-        "pattern engine": engine.analyze,
+        "pattern engine": engine.entities,
         "independent scanner": scanner.scan,
         "KnownValues (5,000)": known.find,
         "splitter": split_document,
@@ -200,7 +200,7 @@ def request_costs(
 
 def pattern_detect(engine: PatternEngine) -> Callable[[str], list[tuple[EntityType, int, int]]]:
     def detect(text: str) -> list[tuple[EntityType, int, int]]:
-        return [(e.type, e.start, e.end) for e in engine.analyze(text)]
+        return [(e.type, e.start, e.end) for e in engine.entities(text)]
 
     return detect
 

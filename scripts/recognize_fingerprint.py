@@ -81,7 +81,7 @@ def fingerprint() -> dict[str, list[list[object]]]:
     engine = PatternEngine.default()
     return {
         name: [[e.type.value, e.start, e.end, round(e.score, 6), e.source]
-               for e in engine.analyze(text)]
+               for e in engine.entities(text)]
         for name, text in texts().items()
     }  # fmt: skip
 

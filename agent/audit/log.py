@@ -380,9 +380,14 @@ class AuditLog:
         if text is None:
             return
         path = self.checkpoint_path
-        tmp = path.with_name(path.name + ".tmp")
+        head = self._last_head
+        if head is not None and _published_size(path) > head.size:
+            return  # another opener of this log already published a newer head
+        # A temp file of this writer's own: the agent and a second opener (an export that
+        # signs a fresh head) may publish at the same moment.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
                 fh.flush()
@@ -508,6 +513,15 @@ class AuditLog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _published_size(path: Path) -> int:
+    """The tree size of the checkpoint file at ``path`` (its second line), 0 if none."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else 0
+    except OSError:
+        return 0
 
 
 def digest_key(key: SigningKey, log_id: str) -> bytes:

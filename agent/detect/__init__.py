@@ -9,14 +9,14 @@ with ParallelDetectionEngine("openvino", workers=2) as engine:   # worker proces
 
 from __future__ import annotations
 
-from agent.detect.engine import DetectionEngine, PatternAnalyzer, load_engine
+from agent.detect.engine import DetectionEngine, PatternFinder, load_engine
 from agent.detect.merge import merge, redact_text
 from agent.detect.parallel import ParallelDetectionEngine
 
 __all__ = [
     "DetectionEngine",
     "ParallelDetectionEngine",
-    "PatternAnalyzer",
+    "PatternFinder",
     "load_engine",
     "merge",
     "redact_text",

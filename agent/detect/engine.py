@@ -16,10 +16,10 @@ from agent.domain import Category, Entity, SectionAnalysis
 from bastion.errors import ModelError
 
 
-class PatternAnalyzer(Protocol):
+class PatternFinder(Protocol):
     """What the engine needs of ``agent.recognize.PatternEngine``."""
 
-    def analyze(self, text: str) -> list[Entity]: ...
+    def entities(self, text: str) -> list[Entity]: ...
 
 
 class DetectionEngine:
@@ -35,7 +35,7 @@ class DetectionEngine:
     requests, whose event loop then competed with two busy threads.)
     """
 
-    def __init__(self, model: SectionModel, patterns: PatternAnalyzer) -> None:
+    def __init__(self, model: SectionModel, patterns: PatternFinder) -> None:
         self._model = model
         self._patterns = patterns
 
@@ -72,7 +72,7 @@ class DetectionEngine:
 
     def _find_patterns(self, texts: Sequence[str]) -> list[list[Entity]]:
         try:
-            return [self._patterns.analyze(text) for text in texts]
+            return [self._patterns.entities(text) for text in texts]
         except Exception as exc:
             raise ModelError(f"pattern recognizers failed ({type(exc).__name__})") from exc
 

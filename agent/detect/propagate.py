@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 
 from agent.detect.merge import only_function_words
 from agent.domain import Entity, EntityType
-from agent.recognize.scan import lower_keeping_offsets
+from agent.recognize.scan_text import lower_keeping_offsets
 
 PROPAGATED_SOURCE = "propagated"
 PROPAGATED_TYPES = frozenset({EntityType.PERSON, EntityType.ORGANIZATION, EntityType.LOCATION})

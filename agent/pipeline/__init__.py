@@ -15,12 +15,13 @@ from agent.pipeline.core import (
     Sent,
     sha256_hex,
 )
-from agent.pipeline.decide import MAY_LEAVE, Plan, Verdict, decide
+from agent.pipeline.decide import MAY_LEAVE, Analysed, Plan, Verdict, decide
 from agent.pipeline.gate import Gated, OutboundChecker, gate
 from agent.pipeline.outbound import Outbound, RedactedUnit, redact_plan
 
 __all__ = [
     "MAY_LEAVE",
+    "Analysed",
     "CloudSender",
     "Detector",
     "Digest",

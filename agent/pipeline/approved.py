@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from agent.domain import DocumentRequest, Status, Unit, UnitKind
 from agent.pipeline.core import Done, Pipeline, Prepared
-from agent.pipeline.decide import MAY_LEAVE, Plan, Verdict, decide
+from agent.pipeline.decide import MAY_LEAVE, Analysed, Plan, Verdict, decide
 from agent.pipeline.gate import NOTHING, gate
 from agent.pipeline.outbound import Outbound, RedactedUnit
 from agent.policy.base import Action
@@ -40,7 +40,7 @@ class ApprovedSectionSender:
         instruction = Unit.of_instruction(sub.task.instruction)
         [i_analysis] = await p.detect([instruction])
         i_verdict = decide(
-            ctx, (), (), instruction, i_analysis, cloud_configured=p.cloud is not None
+            ctx, (), Analysed(instruction, i_analysis), cloud_configured=p.cloud is not None
         ).instruction
         section = Unit(UnitKind.SECTION, sub.section.index, sub.section.text, sub.section, 0)
         verdict = Verdict(section, sub.analysis, release.decision, MAY_LEAVE, "")

@@ -40,7 +40,7 @@ from agent.escalate import CloudUnavailable, called_destinations
 from agent.metrics import AgentMetrics
 from agent.pipeline import outcomes
 from agent.pipeline.context import RequestContext
-from agent.pipeline.decide import Plan, decide
+from agent.pipeline.decide import Analysed, Plan, decide
 from agent.pipeline.gate import NOTHING, Gated, OutboundChecker, gate
 from agent.pipeline.outbound import Outbound, redact_plan
 from agent.pipeline.record import Recorder
@@ -193,7 +193,7 @@ class Pipeline:
         self, req: DocumentRequest, *, request_id: str | None = None
     ) -> AnalyzeResult:
         ctx = self.context(req, request_id=request_id)
-        units = section_units(req, self.section_target_chars)
+        units = await asyncio.to_thread(section_units, req, self.section_target_chars)
         analyses = await self.detect(units)
         counts: dict[str, int] = {}
         for a in analyses:
@@ -234,34 +234,27 @@ class Pipeline:
         ctx = self.context(req, deadline_s, request_id)
         if not ctx.policy.tenant_known(req.tenant):
             raise InvalidInput("document.tenant is not configured in the residency policy")
-        sections = section_units(req, self.section_target_chars)
+        sections = await asyncio.to_thread(section_units, req, self.section_target_chars)
         instruction = Unit.of_instruction(task.instruction)
         analyses = await self.detect([*sections, instruction])
         if pseudonyms is None:
             pseudonyms = self.vault.for_document(req.tenant, req.document_id)
+        units = [Analysed(u, a) for u, a in zip((*sections, instruction), analyses, strict=True)]
         cloud = as_if_cloud or self.cloud is not None
         return await asyncio.to_thread(
-            self._decide_redact_gate, ctx, task, sections, analyses, instruction, pseudonyms, cloud
+            self._decide_redact_gate, ctx, task, units, pseudonyms, cloud
         )
 
     def _decide_redact_gate(
         self,
         ctx: RequestContext,
         task: Task,
-        sections: Sequence[Unit],
-        analyses: Sequence[SectionAnalysis],
-        instruction: Unit,
+        units: Sequence[Analysed],
         pseudonyms: DocumentPseudonyms,
         cloud_configured: bool,
     ) -> Prepared:
-        plan = decide(
-            ctx,
-            sections,
-            analyses[:-1],
-            instruction,
-            analyses[-1],
-            cloud_configured=cloud_configured,
-        )
+        """``units``: the sections, then the instruction, each with its analysis."""
+        plan = decide(ctx, units[:-1], units[-1], cloud_configured=cloud_configured)
         outbound = redact_plan(plan, pseudonyms, self.hash_key)
         if outbound is None:
             return Prepared(ctx, task, plan, None, NOTHING)

@@ -21,6 +21,14 @@ MAY_LEAVE = Status.SENT
 
 
 @dataclass(frozen=True, slots=True)
+class Analysed:
+    """A unit and what detection found in it: the input of ``decide``."""
+
+    unit: Unit
+    analysis: SectionAnalysis
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """One unit's decision; ``status`` is ``MAY_LEAVE`` or why it stays local."""
 
@@ -93,16 +101,15 @@ def _local(unit: Unit, analysis: SectionAnalysis, decision: Decision | None) -> 
 
 def decide(
     ctx: RequestContext,
-    sections: Sequence[Unit],
-    section_analyses: Sequence[SectionAnalysis],
-    instruction: Unit,
-    instruction_analysis: SectionAnalysis,
+    sections: Sequence[Analysed],
+    instruction: Analysed,
     *,
     cloud_configured: bool,
 ) -> Plan:
     """Every unit's verdict. Only units with ``MAY_LEAVE`` reach redaction."""
+    instruction_analysis = instruction.analysis
     i_decision = _decide(ctx, instruction_analysis)
-    i_verdict = _local(instruction, instruction_analysis, i_decision)
+    i_verdict = _local(instruction.unit, instruction_analysis, i_decision)
     blocker: tuple[Status, str] | None = None
     common: set[str] | None = None
     by_name: dict[str, Destination] = {}
@@ -117,7 +124,7 @@ def decide(
 
     verdicts: list[Verdict] = []
     forbidden: set[EntityType] = set()
-    for unit, analysis in zip(sections, section_analyses, strict=True):
+    for unit, analysis in ((s.unit, s.analysis) for s in sections):
         decision = _decide(ctx, analysis)
         local = _local(unit, analysis, decision)
         if local is not None:
@@ -150,14 +157,14 @@ def decide(
         assert i_decision is not None
         if not cloud_configured:
             i_verdict = Verdict(
-                instruction,
+                instruction.unit,
                 instruction_analysis,
                 i_decision,
                 *(blocker or (Status.WITHHELD_NO_CLOUD, "")),
             )
         elif not leaving:
             i_verdict = Verdict(
-                instruction,
+                instruction.unit,
                 instruction_analysis,
                 i_decision,
                 Status.WITHHELD_POLICY,
@@ -165,6 +172,6 @@ def decide(
             )
         else:
             forbidden |= ctx.policy.forbidden_types(i_decision)
-            i_verdict = Verdict(instruction, instruction_analysis, i_decision, MAY_LEAVE, "")
+            i_verdict = Verdict(instruction.unit, instruction_analysis, i_decision, MAY_LEAVE, "")
     destinations = tuple(by_name[n] for n in sorted(common or ())) if leaving else ()
     return Plan(tuple(verdicts), i_verdict, destinations, frozenset(forbidden))

@@ -1,6 +1,6 @@
 """Pattern recognizers with checksums, context words and normalisation.
 
-``PatternEngine.default().analyze(text)`` returns the entities the recognizers of
+``PatternEngine.default().entities(text)`` returns the entities the recognizers of
 ``default_recognizers.yaml`` find, sorted, at offsets into the original ``text``
 (``Entity.source`` names the recognizer). ``PatternEngine.from_config(path_or_mapping)``
 builds another selection, including recognizers written entirely in configuration.

@@ -16,6 +16,6 @@ class Recognizer(Protocol):
     name: str
     entity_types: frozenset[EntityType]
 
-    def analyze(self, text: str) -> list[Entity]:
+    def entities(self, text: str) -> list[Entity]:
         """Spans found in ``text`` (offsets into ``text``)."""
         ...

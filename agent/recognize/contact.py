@@ -7,8 +7,8 @@ import ipaddress
 import re
 
 from agent.domain import EntityType
-from agent.recognize.financial import IBAN_PREFIX, REFERENCE_NUMBER_WORDS
 from agent.recognize.pattern import Pattern, PatternRecognizer, variants
+from agent.recognize.payment_ids import IBAN_PREFIX, REFERENCE_NUMBER_WORDS
 
 
 def _email_check(value: str) -> bool | None:

@@ -1,7 +1,7 @@
 """``PatternEngine``: runs the configured recognizers over a normalised view of a text and
 returns entities at their ORIGINAL offsets.
 
-How one ``analyze(text)`` goes:
+How one ``entities(text)`` goes:
 
 1. ``normalize(text)``: zero-width characters, full-width forms, ``[at]``/``[dot]``.
 2. the anchor words of every recognizer are looked for in one pass (``AnchorSet``); a
@@ -25,10 +25,10 @@ from typing import Any
 
 from agent.domain import Entity, EntityType
 from agent.recognize.normalize import NormalizedText, join_lines, normalize
+from agent.recognize.overlaps import resolve
 from agent.recognize.pattern import Candidate, PatternRecognizer
 from agent.recognize.registry import build_recognizers
-from agent.recognize.resolve import resolve
-from agent.recognize.scan import AnchorSet, ScanText
+from agent.recognize.scan_text import AnchorSet, ScanText
 from bastion.configfile import ConfigFile
 from bastion.errors import ConfigError
 
@@ -149,7 +149,7 @@ class PatternEngine:
     def names(self) -> tuple[str, ...]:
         return tuple(r.name for r in self.recognizers)
 
-    def analyze(self, text: str) -> list[Entity]:
+    def entities(self, text: str) -> list[Entity]:
         """Entities in ``text``, sorted by start, offsets into ``text`` itself."""
         if not text:
             return []

@@ -31,7 +31,7 @@ ranges are scanned:
   patterns or the validator (a phone number has 8 digits or ``validate`` drops it).
 
 ``find`` returns ``Candidate`` objects, which carry the validated flag the engine uses to
-resolve overlaps between types; ``analyze`` (the ``Recognizer`` protocol) returns plain
+resolve overlaps between types; ``entities`` (the ``Recognizer`` protocol) returns plain
 entities.
 """
 
@@ -42,8 +42,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from agent.domain import Entity, EntityType
-from agent.recognize.scan import MAX_MATCH, Anchor, AnchorIndex, ScanText, compile_words
-from agent.recognize.tables import Cell
+from agent.recognize.scan_text import MAX_MATCH, Anchor, AnchorIndex, ScanText, compile_words
+from agent.recognize.table_cells import Cell
 
 MAX_SCORE = 1.0
 # how far back ``not_after`` looks
@@ -185,7 +185,7 @@ class PatternRecognizer:
         return start, end
 
     # -- scanning ---------------------------------------------------------------------
-    def analyze(self, text: str) -> list[Entity]:
+    def entities(self, text: str) -> list[Entity]:
         return [c.to_entity() for c in self.find(text)]
 
     def find(self, text: str | ScanText) -> list[Candidate]:

@@ -12,7 +12,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from agent.domain import EntityType
-from agent.recognize import contact, dates, financial, government, hints, secrets
+from agent.recognize import (
+    birth_dates_and_records,
+    contact,
+    name_hints,
+    national_ids,
+    payment_ids,
+    secrets,
+)
 from agent.recognize.pattern import (
     DEFAULT_CONTEXT_BOOST,
     DEFAULT_CONTEXT_WINDOW,
@@ -25,16 +32,16 @@ BUILTIN: Mapping[str, Callable[[], PatternRecognizer]] = {
     "email": contact.email,
     "phone": contact.phone,
     "ip_address": contact.ip_address,
-    "credit_card": financial.credit_card,
-    "iban": financial.iban,
-    "us_ssn": government.us_ssn,
-    "uk_nhs": government.uk_nhs,
-    "uk_nhs_loose": government.uk_nhs_loose,
-    "uk_nino": government.uk_nino,
-    "passport": government.passport,
-    "national_id": government.national_id,
-    "date_of_birth": dates.date_of_birth,
-    "medical_record_number": dates.medical_record_number,
+    "credit_card": payment_ids.credit_card,
+    "iban": payment_ids.iban,
+    "us_ssn": national_ids.us_ssn,
+    "uk_nhs": national_ids.uk_nhs,
+    "uk_nhs_loose": national_ids.uk_nhs_loose,
+    "uk_nino": national_ids.uk_nino,
+    "passport": national_ids.passport,
+    "national_id": national_ids.national_id,
+    "date_of_birth": birth_dates_and_records.date_of_birth,
+    "medical_record_number": birth_dates_and_records.medical_record_number,
     "cloud_tokens": secrets.cloud_tokens,
     "aws_secret_key": secrets.aws_secret_key,
     "config_secrets": secrets.config_secrets,
@@ -43,15 +50,15 @@ BUILTIN: Mapping[str, Callable[[], PatternRecognizer]] = {
     "url_credentials": secrets.url_credentials,
     "private_key_block": secrets.private_key_block,
     "bearer_tokens": secrets.bearer_tokens,
-    "person_hints": hints.person_hints,
-    "street_address": hints.street_address,
-    "street_address_de_nl": hints.street_address_de_nl,
-    "postcode": hints.postcode,
-    "person_fields": hints.person_fields,
-    "person_in_mail": hints.person_in_mail,
-    "person_quoted": hints.person_quoted,
-    "location_fields": hints.location_fields,
-    "organization_fields": hints.organization_fields,
+    "person_hints": name_hints.person_hints,
+    "street_address": name_hints.street_address,
+    "street_address_de_nl": name_hints.street_address_de_nl,
+    "postcode": name_hints.postcode,
+    "person_fields": name_hints.person_fields,
+    "person_in_mail": name_hints.person_in_mail,
+    "person_quoted": name_hints.person_quoted,
+    "location_fields": name_hints.location_fields,
+    "organization_fields": name_hints.organization_fields,
 }
 
 _BUILTIN_KEYS = {"name", "enabled"}

@@ -12,7 +12,7 @@ import re
 
 from agent.domain import EntityType
 from agent.recognize.pattern import Pattern, PatternRecognizer
-from agent.recognize.scan import Anchor, ScanText
+from agent.recognize.scan_text import Anchor, ScanText
 
 _END = r"(?![A-Za-z0-9_\-])"
 

@@ -1,11 +1,11 @@
 """The ``Review`` gRPC service: a thin servicer over ``ReviewDesk``.
 
 Authentication, error mapping and the in-flight bound come from the agent's guard
-interceptor (``agent.service.GuardInterceptor``), which sets the caller's identity; the
-servicer reads it through the injected ``identity`` callable (``CURRENT_IDENTITY.get``),
-so this module does not import the agent's server. Wire it with::
+interceptor (``agent.server.interceptors.GuardInterceptor``), which sets the caller's
+identity; the servicer reads it through the injected ``identity`` callable, so this module
+does not import the agent's server. ``agent.server.app`` wires it with::
 
-    add_review_service(server, desk, identity=CURRENT_IDENTITY.get)
+    ReviewServicer(desk, lambda: CURRENT_CALL.get().identity)
 """
 
 from __future__ import annotations
@@ -150,13 +150,3 @@ class ReviewServicer(review_pb2_grpc.ReviewServicer):
         else:
             out.status, out.reason = "WITHHELD_REVIEW", "waiting for a reviewer"
         return out
-
-
-def add_review_service(
-    server: grpc.aio.Server, desk: ReviewDesk, identity: Callable[[], Identity]
-) -> str:
-    """Register the servicer; returns the service's full name (for health/reflection)."""
-    review_pb2_grpc.add_ReviewServicer_to_server(  # type: ignore[no-untyped-call]
-        ReviewServicer(desk, identity), server
-    )
-    return str(review_pb2.DESCRIPTOR.services_by_name["Review"].full_name)

@@ -24,7 +24,7 @@ class EmailOnly:
 
     name = "email-only"
 
-    def analyze(self, text: str) -> list[Entity]:
+    def entities(self, text: str) -> list[Entity]:
         return [
             Entity(EntityType.EMAIL_ADDRESS, m.start(), m.end(), 1.0, self.name)
             for m in re.finditer(r"[\w.]+@[\w.]+\w", text)
@@ -32,7 +32,7 @@ class EmailOnly:
 
 
 class Broken:
-    def analyze(self, text: str) -> list[Entity]:
+    def entities(self, text: str) -> list[Entity]:
         raise RuntimeError("boom")
 
 

@@ -15,7 +15,7 @@ from agent.recognize import NormalizedText, PatternEngine, normalize
 from agent.recognize.engine import _JOIN_WINDOW, _windows
 from agent.recognize.normalize import join_lines
 from agent.recognize.registry import BUILTIN
-from agent.recognize.scan import AnchorIndex, AnchorSet, ScanText
+from agent.recognize.scan_text import AnchorIndex, AnchorSet, ScanText
 from bastion.errors import ConfigError
 
 
@@ -25,7 +25,7 @@ def engine() -> PatternEngine:
 
 
 def spans(engine: PatternEngine, text: str) -> list[tuple[EntityType, str]]:
-    return [(e.type, text[e.start : e.end]) for e in engine.analyze(text)]
+    return [(e.type, text[e.start : e.end]) for e in engine.entities(text)]
 
 
 def test_public_api_is_pinned() -> None:
@@ -89,7 +89,7 @@ _FULLWIDTH_EMAIL = "ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ"
 def test_obfuscated_forms_are_found_at_original_offsets(
     engine: PatternEngine, text: str, entity_type: EntityType, original: str
 ) -> None:
-    found = [e for e in engine.analyze(text) if e.type == entity_type]
+    found = [e for e in engine.entities(text) if e.type == entity_type]
     assert len(found) == 1
     assert text[found[0].start : found[0].end] == original
     assert found[0].start == text.index(original)
@@ -110,7 +110,7 @@ def test_a_date_and_the_time_on_the_next_line_are_not_a_phone(engine: PatternEng
 def test_a_national_phone_wrapped_after_a_phone_cue_is_found(
     engine: PatternEngine, text: str, value: str
 ) -> None:
-    found = [e for e in engine.analyze(text) if e.type == EntityType.PHONE_NUMBER]
+    found = [e for e in engine.entities(text) if e.type == EntityType.PHONE_NUMBER]
     assert [text[e.start : e.end] for e in found] == [value]
 
 
@@ -200,7 +200,7 @@ def test_a_date_column_that_is_not_a_birth_date_stays_a_date(engine: PatternEngi
 
 def test_wrapped_prose_does_not_create_entities(engine: PatternEngine) -> None:
     text = "The parties agree that the\nagreement is final and that no\nfurther claims arise."
-    assert engine.analyze(text) == []
+    assert engine.entities(text) == []
 
 
 def test_a_realistic_section(engine: PatternEngine) -> None:
@@ -225,7 +225,7 @@ def test_a_realistic_section(engine: PatternEngine) -> None:
 
 def test_results_are_sorted_entities_with_sources(engine: PatternEngine) -> None:
     text = "b@example.com then a@example.org and 192.168.0.1"
-    found = engine.analyze(text)
+    found = engine.entities(text)
     assert all(isinstance(e, Entity) for e in found)
     assert [e.start for e in found] == sorted(e.start for e in found)
     assert {e.source for e in found} == {"email", "ip_address"}
@@ -262,12 +262,12 @@ def test_an_email_inside_url_credentials_is_not_reported(engine: PatternEngine) 
     ],
 )
 def test_hard_negatives_find_nothing(engine: PatternEngine, text: str) -> None:
-    assert engine.analyze(text) == []
+    assert engine.entities(text) == []
 
 
 def test_empty_and_whitespace_text(engine: PatternEngine) -> None:
-    assert engine.analyze("") == []
-    assert engine.analyze(" \n\t ") == []
+    assert engine.entities("") == []
+    assert engine.entities(" \n\t ") == []
 
 
 def test_offsets_survive_case_folding_that_changes_length(engine: PatternEngine) -> None:
@@ -299,7 +299,7 @@ def test_hostile_input_stays_fast(engine: PatternEngine, hostile: str) -> None:
     """Linear time on 200 KB of repeated trigger text (a quadratic scan would take
     minutes; the bound leaves room for a loaded, shared machine)."""
     started = time.process_time()
-    engine.analyze(hostile)
+    engine.entities(hostile)
     assert time.process_time() - started < 10.0
 
 
@@ -310,10 +310,10 @@ def test_a_2kb_section_is_analysed_quickly(engine: PatternEngine) -> None:
         "GB82 WEST 1234 5698 7654 32 on 14 March 2024. Contact: +44 20 7946 0958. "
     ) * 12
     section = section[:2048]
-    engine.analyze(section)
+    engine.entities(section)
     started = time.perf_counter()
     for _ in range(20):
-        engine.analyze(section)
+        engine.entities(section)
     per_section = (time.perf_counter() - started) / 20
     assert per_section < 0.05
 
@@ -397,9 +397,9 @@ def test_one_engine_serves_several_threads(engine: PatternEngine) -> None:
         "name,city,birth_date\nJo Bloggs,Leeds,1970-01-01\n",
         "IBAN GB82 WEST 1234\n5698 7654 32 and jane [at] example [dot] com",
     ] * 20
-    expected = [engine.analyze(t) for t in texts]
+    expected = [engine.entities(t) for t in texts]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        assert list(pool.map(engine.analyze, texts)) == expected
+        assert list(pool.map(engine.entities, texts)) == expected
 
 
 def test_an_entity_dense_export_is_not_quadratic(engine: PatternEngine) -> None:
@@ -407,7 +407,7 @@ def test_an_entity_dense_export_is_not_quadratic(engine: PatternEngine) -> None:
     row = "Jo Bloggs,GB82 WEST 1234 5698 7654 32,+44 20 7946 0958,12/03/1985"
     text = "name,iban,phone,dob\n" + "\n".join([row] * 3000) + "\n"
     started = time.perf_counter()
-    found = engine.analyze(text)
+    found = engine.entities(text)
     assert len(found) == 12_000
     assert time.perf_counter() - started < 8.0
 
@@ -463,10 +463,10 @@ def test_the_shared_anchor_pass_changes_no_result(
     from models.datagen import generate
 
     texts = [s.text for split in ("train", "test") for s in generate(split=split, n=150, seed=5)]
-    shared = [engine.analyze(t) for t in texts]
+    shared = [engine.entities(t) for t in texts]
     assert sum(map(len, shared)) > 300
     monkeypatch.setattr(AnchorSet, "search", lambda self, scan: None)
-    assert [engine.analyze(t) for t in texts] == shared
+    assert [engine.entities(t) for t in texts] == shared
 
 
 # -- linear time around joined line breaks (issue 17) -----------------------------------
@@ -512,5 +512,5 @@ def test_a_column_of_numbers_is_not_quadratic(engine: PatternEngine) -> None:
     ends of the one token the joins make; now about a tenth of a second."""
     column = "\n".join(str(10_000_000 + i * 7919) for i in range(11_000))
     started = time.process_time()
-    engine.analyze(column)
+    engine.entities(column)
     assert time.process_time() - started < 5.0

@@ -39,7 +39,7 @@ def test_registry_iban_validates_and_is_found(iban: str) -> None:
     engine = PatternEngine.default()
     for written in (iban, _grouped(iban)):
         text = f"Please pay to {written}, thank you."
-        found = [(e.type, text[e.start : e.end]) for e in engine.analyze(text)]
+        found = [(e.type, text[e.start : e.end]) for e in engine.entities(text)]
         assert (EntityType.IBAN_CODE, written) in found
     broken = iban[:-1] + ("0" if iban[-1] != "0" else "1")
     assert not iban_valid(broken)
@@ -50,5 +50,5 @@ def test_network_test_card_validates_and_is_found(number: str) -> None:
     assert luhn_valid(number)
     engine = PatternEngine.default()
     text = f"Card on file: {number}."
-    found = [(e.type, text[e.start : e.end]) for e in engine.analyze(text)]
+    found = [(e.type, text[e.start : e.end]) for e in engine.entities(text)]
     assert (EntityType.CREDIT_CARD, number) in found

@@ -159,7 +159,7 @@ def test_no_detected_value_appears_in_the_outbound_bytes(
             text += value + " "
         else:
             text += f"{part} "
-    detected = [*PATTERNS.analyze(text), *names]
+    detected = [*PATTERNS.entities(text), *names]
     facts = SectionFacts("acme-law", "EU", category, frozenset(e.type for e in detected))
     d = ENGINE.decide(facts)
     assert d.action is Action.REDACT
@@ -194,7 +194,7 @@ def test_reidentify_of_the_pseudonymised_section_is_the_original(
             text += value + " "
         else:
             text += f"{part} "
-    detected = [*PATTERNS.analyze(text), *names]
+    detected = [*PATTERNS.entities(text), *names]
     everything = decision(**{t.value: RedactionMethod.PSEUDONYMISE for t in EntityType})
     if not _VAULTS:
         _VAULTS.append(Vault.open(tmp_path_factory.mktemp("shared"), KEY))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from agent.domain import EntityType
 from agent.recognize.checksums import nhs_valid, nino_valid, ssn_valid
 from agent.recognize.contact import PHONE_CONTEXT
-from agent.recognize.financial import REFERENCE_NUMBER_WORDS
 from agent.recognize.pattern import Pattern, PatternRecognizer, variants
+from agent.recognize.payment_ids import REFERENCE_NUMBER_WORDS
 
 _L, _R = r"(?=\d)(?<![\w\-./])", r"(?![\w\-]|[./]\d)"
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from agent.domain import EntityType
 from agent.recognize.pattern import Candidate, Pattern, PatternRecognizer, variants
-from agent.recognize.scan import Anchor, ScanText
+from agent.recognize.scan_text import Anchor, ScanText
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
 _LOWER = "a-zß-öø-ÿāăąćčďđēėęěğīįıķĺļľłńņňōőœŕřśşšţťūůűųźżž"

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
-from agent.recognize.tables import CellIndex, table_cells
+from agent.recognize.table_cells import CellIndex, table_cells
 
 # longest span a context-required recognizer may report (dates, record numbers, keys)
 MAX_MATCH = 120

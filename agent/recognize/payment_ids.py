@@ -7,7 +7,7 @@ import re
 from agent.domain import EntityType
 from agent.recognize.checksums import IBAN_LENGTHS, iban_valid, luhn_valid
 from agent.recognize.pattern import Pattern, PatternRecognizer
-from agent.recognize.scan import ScanText
+from agent.recognize.scan_text import ScanText
 
 # Digits that continue an IBAN-shaped number ("AT97 2652 3549 8123 7942", even an
 # invalid one) are part of it, not a card or a phone number of their own.
