@@ -61,7 +61,9 @@ def fold(text: str) -> str:
     return "".join(c for c in text.casefold() if c.isalnum() and c not in ZERO_WIDTH)
 
 
-async def run(backend: str, tenant: str, jurisdiction: str) -> dict[str, object]:
+async def run(
+    backend: str, tenant: str, jurisdiction: str, models: Path | None = None
+) -> dict[str, object]:
     corpus = load_prose_corpus()
     documents: dict[str, list[ProseSection]] = {}
     for s in corpus:
@@ -71,7 +73,7 @@ async def run(backend: str, tenant: str, jurisdiction: str) -> dict[str, object]
         audit = AuditLog.open(AuditConfig(d / "a.db", d / "a.key", d / "w.jsonl"))
         cloud = RecordingCloud()
         pipeline = Pipeline(
-            engine=load_engine(backend),
+            engine=load_engine(backend, models),
             policy=PolicyEngine.load(ROOT / "policies" / "default.yaml"),
             vault=Vault.open(d / "vault", b"v" * 32),
             egress=default_egress_checker(),
@@ -128,8 +130,11 @@ def main() -> int:
     parser.add_argument("--backend", default="onnx", choices=["onnx", "openvino"])
     parser.add_argument("--tenant", default="acme-law")
     parser.add_argument("--jurisdiction", default="EU")
+    parser.add_argument(
+        "--models", type=Path, default=None, help="artifacts folder (default: the committed build)"
+    )
     args = parser.parse_args()
-    r = asyncio.run(run(args.backend, args.tenant, args.jurisdiction))
+    r = asyncio.run(run(args.backend, args.tenant, args.jurisdiction, args.models))
     gold: Counter[str] = r["gold_in_sent"]  # type: ignore[assignment]
     leaked: Counter[str] = r["leaked"]  # type: ignore[assignment]
     total_gold, total_leaked = sum(gold.values()), sum(leaked.values())
